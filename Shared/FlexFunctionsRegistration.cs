@@ -1,0 +1,20 @@
+using FlexFunctions.Shared.FlexShopper;
+using FlexFunctions.Shared.Secrets;
+using FlexFunctions.Shared.Storage;
+using Microsoft.Extensions.Configuration;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>The one place the app's service graph is built: Program.cs and the tests both call it.</summary>
+public static class FlexFunctionsRegistration
+{
+    public static IServiceCollection AddFlexFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddFlexShopperClient(configuration);
+        services.AddApiKeyProvider(configuration);
+        services.AddStorageClients(configuration);
+        // Capabilities register themselves below, one line each.
+        return services;
+    }
+}

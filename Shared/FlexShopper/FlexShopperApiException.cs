@@ -1,0 +1,79 @@
+using System.Net;
+using System.Text.Json;
+
+namespace FlexFunctions.Shared.FlexShopper;
+
+/// <summary>What kind of failure a FlexShopper call ended in, so callers can choose a response.</summary>
+public enum FlexShopperErrorKind
+{
+    /// <summary>400: the request was rejected as invalid (including a wrong passcode).</summary>
+    Validation,
+
+    /// <summary>401: the API key or the customer token was refused, or the key version is gone.</summary>
+    Unauthorized,
+
+    /// <summary>402: a first payment is required.</summary>
+    PaymentRequired,
+
+    /// <summary>403.</summary>
+    Forbidden,
+
+    /// <summary>404: unknown resource (LeaseNotFound, TransactionNotFound) or URI.</summary>
+    NotFound,
+
+    /// <summary>409: e.g. UserAlreadyExists.</summary>
+    Conflict,
+
+    /// <summary>429.</summary>
+    RateLimited,
+
+    /// <summary>Timeouts, transport errors, 408, 5xx, or the circuit is open: worth trying again later.</summary>
+    Transient,
+
+    /// <summary>A success status with a body we cannot read.</summary>
+    UnexpectedResponse,
+}
+
+/// <summary>The one error every FlexShopper call fails with. Its message never contains a key, token or passcode.</summary>
+public sealed class FlexShopperApiException : Exception
+{
+    public FlexShopperApiException(FlexShopperErrorKind kind, HttpStatusCode? statusCode, string? code, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        Kind = kind;
+        StatusCode = statusCode;
+        Code = code;
+    }
+
+    public FlexShopperErrorKind Kind { get; }
+
+    /// <summary>The HTTP status FlexShopper answered with; null when no answer came (timeout, transport, circuit open).</summary>
+    public HttpStatusCode? StatusCode { get; }
+
+    /// <summary>FlexShopper's <c>error.code</c>, a string or a number in the source, always text here.</summary>
+    public string? Code { get; }
+
+    /// <summary>FlexShopper's <c>error.data</c>, when it sent one.</summary>
+    public JsonElement? ErrorData { get; init; }
+
+    /// <summary>The server's Retry-After, when it sent one.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>The operation that failed, e.g. <c>POST leases</c>, for logs and problem documents.</summary>
+    public string? Operation { get; init; }
+
+    public bool IsTransient => Kind is FlexShopperErrorKind.Transient or FlexShopperErrorKind.RateLimited;
+
+    public static FlexShopperErrorKind KindFor(HttpStatusCode status) => (int)status switch
+    {
+        400 or 422 => FlexShopperErrorKind.Validation,
+        401 => FlexShopperErrorKind.Unauthorized,
+        402 => FlexShopperErrorKind.PaymentRequired,
+        403 => FlexShopperErrorKind.Forbidden,
+        404 => FlexShopperErrorKind.NotFound,
+        409 => FlexShopperErrorKind.Conflict,
+        429 => FlexShopperErrorKind.RateLimited,
+        408 or >= 500 => FlexShopperErrorKind.Transient,
+        _ => FlexShopperErrorKind.Validation,
+    };
+}

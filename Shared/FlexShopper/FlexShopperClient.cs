@@ -1,0 +1,431 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using FlexFunctions.Shared.FlexShopper.Models;
+using FlexFunctions.Shared.Secrets;
+using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace FlexFunctions.Shared.FlexShopper;
+
+/// <summary>The typed FlexShopper client: auth headers, the envelope and the error shapes are handled here only.</summary>
+public sealed partial class FlexShopperClient : IFlexShopperClient
+{
+    /// <summary>Marks a request the resilience pipeline may send again (GETs, and calls the caller made idempotent).</summary>
+    public static readonly HttpRequestOptionsKey<bool> RetrySafe = new("FlexShopper.RetrySafe");
+
+    private static readonly FlexShopperJson Json = FlexShopperJson.Default;
+    private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
+
+    private readonly HttpClient _http;
+    private readonly IApiKeyProvider _keys;
+    private readonly ILogger<FlexShopperClient> _logger;
+
+    public FlexShopperClient(HttpClient http, IApiKeyProvider keys, ILogger<FlexShopperClient> logger)
+    {
+        _http = http;
+        _keys = keys;
+        _logger = logger;
+    }
+
+    // ---- User management ----
+
+    public async Task<CreatedUser> CreateUserAsync(CreateUserRequest request, CancellationToken cancellationToken = default)
+    {
+        var call = Post("CreateUser", FlexShopperPaths.Users, request, Json.CreateUserRequest);
+        var (data, key) = await SendAsync(call, Data(Json.CreateUserData), cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(data.UserId) || string.IsNullOrEmpty(data.Token))
+        {
+            throw Unexpected(call, "data.userId and data.token are required");
+        }
+
+        return new CreatedUser(data.UserId, new CustomerCredential(data.Token, key.Version));
+    }
+
+    public async Task<UserPage> ListUsersAsync(int page = 1, int limit = 10, CancellationToken cancellationToken = default)
+    {
+        var path = FormattableString.Invariant($"{FlexShopperPaths.Users}?page={page}&limit={limit}");
+        var (data, _) = await SendAsync(Get("ListUsers", path), Data(Json.UserPage), cancellationToken).ConfigureAwait(false);
+        return data with { Users = data.Users ?? [] };
+    }
+
+    public async Task<FlexShopperUser> GetMeAsync(CustomerCredential customer, CancellationToken cancellationToken = default) =>
+        (await SendAsync(Get("GetMe", FlexShopperPaths.Me) with { Customer = customer }, Data(Json.FlexShopperUser), cancellationToken).ConfigureAwait(false)).Result;
+
+    public async Task<UserExistsResult> UserExistsAsync(string email, CancellationToken cancellationToken = default) =>
+        (await SendAsync(Get("UserExists", FlexShopperPaths.UserExists(email)), Data(Json.UserExistsResult), cancellationToken).ConfigureAwait(false)).Result;
+
+    public async Task<DeepUserExistsResult> DeepUserExistsAsync(DeepUserExistsRequest request, CancellationToken cancellationToken = default)
+    {
+        // A read despite the POST: safe to send again.
+        var call = Post("DeepUserExists", FlexShopperPaths.DeepUserExists, request, Json.DeepUserExistsRequest) with { IsRetrySafe = true };
+        return (await SendAsync(call, Data(Json.DeepUserExistsResult), cancellationToken).ConfigureAwait(false)).Result;
+    }
+
+    public async Task<string> GetLoanPaymentProChildKeyAsync(CancellationToken cancellationToken = default)
+    {
+        var call = new Call("ChildTransactionKey", HttpMethod.Post, FlexShopperPaths.ChildTransactionKey);
+        // Not enveloped: {"status":"Success","childKey":"..."}.
+        var (result, _) = await SendAsync(call, root => root.Deserialize(Json.ChildKeyResponse), cancellationToken).ConfigureAwait(false);
+        return string.IsNullOrEmpty(result?.ChildKey) ? throw Unexpected(call, "childKey is missing") : result.ChildKey;
+    }
+
+    public Task AddPaymentMethodAsync(CustomerCredential customer, AddPaymentMethodRequest request, CancellationToken cancellationToken = default)
+    {
+        if ((request.Ach is null) == (request.Token is null))
+        {
+            throw new ArgumentException("Exactly one of Ach or Token must be given.", nameof(request));
+        }
+
+        return SendAsync(Post("AddPaymentMethod", FlexShopperPaths.AddPaymentMethod, request, Json.AddPaymentMethodRequest) with { Customer = customer }, Ignore, cancellationToken);
+    }
+
+    // ---- Customer authentication ----
+
+    public Task SendPasscodeAsync(string userId, PasscodeTransport transport, CancellationToken cancellationToken = default)
+    {
+        var body = new SendPasscodeBody(transport switch
+        {
+            PasscodeTransport.Sms => "sms",
+            PasscodeTransport.Email => "email",
+            PasscodeTransport.All => "all",
+            _ => throw new ArgumentOutOfRangeException(nameof(transport)),
+        });
+        // Answers {"status":200,"data":{}}: the envelope reader accepts it.
+        return SendAsync(Post("SendPasscode", FlexShopperPaths.SendPasscode(userId), body, Json.SendPasscodeBody), Ignore, cancellationToken);
+    }
+
+    public async Task<CustomerCredential> PasscodeLoginAsync(string userId, string passcode, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(passcode);
+        // Single-use: never retried (IsRetrySafe stays false) and never logged (only the operation name is).
+        var call = Post("PasscodeLogin", FlexShopperPaths.PasscodeLogin(userId), new PasscodeLoginBody(passcode), Json.PasscodeLoginBody);
+        var (data, key) = await SendAsync(call, Data(Json.TokenData), cancellationToken).ConfigureAwait(false);
+        return string.IsNullOrEmpty(data.Token) ? throw Unexpected(call, "data.token is missing") : new CustomerCredential(data.Token, key.Version);
+    }
+
+    // ---- Customer application ----
+
+    public async Task<FlexShopperUser> ApplyAsync(CustomerCredential customer, ApplicationRequest request, string? customerIp = null, CancellationToken cancellationToken = default)
+    {
+        var call = Post("Apply", FlexShopperPaths.Apply, request, Json.ApplicationRequest) with { Customer = customer, CustomerIp = customerIp };
+        return (await SendAsync(call, Data(Json.FlexShopperUser), cancellationToken).ConfigureAwait(false)).Result;
+    }
+
+    public async Task<VerificationQuestions> GetVerificationQuestionsAsync(CustomerCredential customer, CancellationToken cancellationToken = default) =>
+        (await SendAsync(Get("VerifyQuestions", FlexShopperPaths.VerifyQuestions) with { Customer = customer }, Data(Json.VerificationQuestions), cancellationToken).ConfigureAwait(false)).Result;
+
+    public async Task<FlexShopperUser> VerifyAnswersAsync(CustomerCredential customer, VerifyAnswersRequest request, CancellationToken cancellationToken = default)
+    {
+        var call = Post("VerifyAnswers", FlexShopperPaths.VerifyAnswers, request, Json.VerifyAnswersRequest) with { Customer = customer };
+        return (await SendAsync(call, Data(Json.FlexShopperUser), cancellationToken).ConfigureAwait(false)).Result;
+    }
+
+    public async Task<RoutingNumberInfo> ValidateRoutingNumberAsync(string routingNumber, CancellationToken cancellationToken = default) =>
+        (await SendAsync(Get("RoutingNumber", FlexShopperPaths.RoutingNumber(routingNumber)), Data(Json.RoutingNumberInfo), cancellationToken).ConfigureAwait(false)).Result;
+
+    // ---- Leases ----
+
+    public async Task<CreatedLease> CreateLeaseAsync(CustomerCredential customer, CreateLeaseRequest request, CancellationToken cancellationToken = default) =>
+        (await SendAsync(Post("CreateLease", FlexShopperPaths.Leases, request, Json.CreateLeaseRequest) with { Customer = customer }, Data(Json.CreatedLease), cancellationToken).ConfigureAwait(false)).Result;
+
+    public async Task<Lease> GetLeaseAsync(CustomerCredential customer, string leaseId, CancellationToken cancellationToken = default) =>
+        (await SendAsync(Get("GetLease", FlexShopperPaths.Lease(leaseId)) with { Customer = customer }, Data(Json.Lease), cancellationToken).ConfigureAwait(false)).Result;
+
+    public Task SignLeaseAsync(CustomerCredential customer, string leaseId, SignLeaseRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync(Post("SignLease", FlexShopperPaths.SignLease(leaseId), request, Json.SignLeaseRequest) with { Customer = customer }, Ignore, cancellationToken);
+
+    public async Task<CheckoutResult> CheckoutAsync(CheckoutRequest request, CancellationToken cancellationToken = default) =>
+        (await SendAsync(Post("Checkout", FlexShopperPaths.Checkout, request, Json.CheckoutRequest), Data(Json.CheckoutResult), cancellationToken).ConfigureAwait(false)).Result;
+
+    // ---- Purchase transactions ----
+
+    public async Task<TransactionPage> ListTransactionsAsync(TransactionQuery query, CancellationToken cancellationToken = default)
+    {
+        var parts = new List<string>();
+        void Add(string name, string? value)
+        {
+            if (value is not null)
+            {
+                parts.Add(name + "=" + Uri.EscapeDataString(value));
+            }
+        }
+
+        Add("leaseStatus", query.LeaseStatus);
+        Add("page", query.Page?.ToString(CultureInfo.InvariantCulture));
+        Add("limit", query.Limit?.ToString(CultureInfo.InvariantCulture));
+        Add("fromDate", query.FromDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        Add("toDate", query.ToDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        var path = parts.Count == 0 ? FlexShopperPaths.Transactions : FlexShopperPaths.Transactions + "?" + string.Join('&', parts);
+        var (data, _) = await SendAsync(Get("ListTransactions", path), Data(Json.TransactionPage), cancellationToken).ConfigureAwait(false);
+        return data with { Transactions = data.Transactions ?? [] };
+    }
+
+    public async Task<PurchaseTransaction> GetTransactionAsync(string transactionId, CancellationToken cancellationToken = default) =>
+        (await SendAsync(Get("GetTransaction", FlexShopperPaths.Transaction(transactionId)), Data(Json.PurchaseTransaction), cancellationToken).ConfigureAwait(false)).Result;
+
+    public async Task<FinalizeResult> FinalizeAsync(string transactionId, CancellationToken cancellationToken = default) =>
+        (await SendAsync(new Call("Finalize", HttpMethod.Post, FlexShopperPaths.Finalize(transactionId)), Data(Json.FinalizeResult), cancellationToken).ConfigureAwait(false)).Result;
+
+    public async Task<CancelItemsResult> CancelItemsAsync(string transactionId, ItemsRequest request, CancellationToken cancellationToken = default)
+    {
+        var call = Post("CancelItems", FlexShopperPaths.Cancel(transactionId), request, Json.ItemsRequest) with { IsRetrySafe = true };
+        return (await SendAsync(call, Data(Json.CancelItemsResult), cancellationToken).ConfigureAwait(false)).Result;
+    }
+
+    public async Task<ReturnItemsResult> ReturnItemsAsync(string transactionId, ItemsRequest request, CancellationToken cancellationToken = default)
+    {
+        var call = Post("ReturnItems", FlexShopperPaths.Return(transactionId), request, Json.ItemsRequest) with { IsRetrySafe = true };
+        try
+        {
+            return (await SendAsync(call, Data(Json.ReturnItemsResult), cancellationToken).ConfigureAwait(false)).Result;
+        }
+        catch (FlexShopperApiException ex) when (ex.Kind == FlexShopperErrorKind.NotFound && ex.Code is null)
+        {
+            // A 404 with no FlexShopper code is an unknown URI, not TransactionNotFound: try the Magento module's path.
+            var legacy = call with { Operation = "ReturnItemsLegacy", Path = FlexShopperPaths.ReturnLegacy(transactionId) };
+            return (await SendAsync(legacy, Data(Json.ReturnItemsResult), cancellationToken).ConfigureAwait(false)).Result;
+        }
+    }
+
+    public Task ConfirmShipmentAsync(string transactionId, ShipmentConfirmation confirmation, CancellationToken cancellationToken = default) =>
+        SendAsync(Post("ConfirmShipment", FlexShopperPaths.ConfirmShipment(transactionId), confirmation, Json.ShipmentConfirmation) with { IsRetrySafe = true }, Ignore, cancellationToken);
+
+    public Task ConfirmReceiptAsync(string transactionId, ReceiptConfirmation confirmation, CancellationToken cancellationToken = default) =>
+        SendAsync(Post("ConfirmReceipt", FlexShopperPaths.ConfirmReceipt(transactionId), confirmation, Json.ReceiptConfirmation) with { IsRetrySafe = true }, Ignore, cancellationToken);
+
+    // ---- Catalog and settings ----
+
+    public async Task<ProductPage> GetProductsAsync(int page, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(page, 1);
+        var (data, _) = await SendAsync(Get("GetProducts", FlexShopperPaths.Products(page)), Data(Json.ProductPage), cancellationToken).ConfigureAwait(false);
+        return data with { Products = data.Products ?? [] };
+    }
+
+    public async Task<LeaseSettings> GetLeaseSettingsAsync(CancellationToken cancellationToken = default) =>
+        (await SendAsync(Get("LeaseSettings", FlexShopperPaths.LeaseSettings), Data(Json.LeaseSettings), cancellationToken).ConfigureAwait(false)).Result;
+
+    // ---- Plumbing ----
+
+    /// <summary>One call: what to send, and whether the pipeline may send it again.</summary>
+    private sealed record Call(string Operation, HttpMethod Method, string Path)
+    {
+        public byte[]? Body { get; init; }
+        public CustomerCredential? Customer { get; init; }
+        public string? CustomerIp { get; init; }
+        public bool IsRetrySafe { get; init; } = Method == HttpMethod.Get;
+        public string Describe => $"{Method.Method} {Operation}";
+    }
+
+    private static Call Get(string operation, string path) => new(operation, HttpMethod.Get, path);
+
+    private static Call Post<T>(string operation, string path, T body, JsonTypeInfo<T> type) =>
+        new(operation, HttpMethod.Post, path) { Body = JsonSerializer.SerializeToUtf8Bytes(body, type) };
+
+    private static readonly Func<JsonElement, bool> Ignore = static _ => true;
+
+    /// <summary>Reads <c>data</c> from the envelope as <typeparamref name="T"/>.</summary>
+    private static Func<JsonElement, T?> Data<T>(JsonTypeInfo<T> type) => root =>
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+            ? data.Deserialize(type)
+            : default;
+
+    private async Task<(T Result, ApiKey Key)> SendAsync<T>(Call call, Func<JsonElement, T?> read, CancellationToken cancellationToken)
+    {
+        var key = await ResolveKeyAsync(call, cancellationToken).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        var response = await TransmitAsync(call, key, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Unauthorized && call.Customer is null)
+        {
+            // The key may have been rotated in Key Vault. Only calls that are safe to repeat are sent again; a
+            // customer-bound call never is, since its token belongs to the old key.
+            var fresh = await _keys.RefreshAfterRejectionAsync(key, cancellationToken).ConfigureAwait(false);
+            if (call.IsRetrySafe && fresh.Version != key.Version)
+            {
+                LogKeyRotated(_logger, call.Operation, fresh.Version);
+                response.Dispose();
+                key = fresh;
+                response = await TransmitAsync(call, key, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        using var owned = response;
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        JsonElement root = default;
+        var parsed = false;
+        if (body.Length > 0)
+        {
+            try
+            {
+                root = JsonSerializer.Deserialize(body, Json.JsonElement);
+                parsed = true;
+            }
+            catch (JsonException)
+            {
+                parsed = false;
+            }
+        }
+
+        if (!response.IsSuccessStatusCode || (parsed && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out _)))
+        {
+            var error = ErrorFrom(call, response, parsed ? root : null);
+            LogCallFailed(_logger, call.Operation, (int)response.StatusCode, error.Code, elapsed.TotalMilliseconds);
+            throw error;
+        }
+
+        if (!parsed && !(body.Length == 0 && ReferenceEquals(read, Ignore)))
+        {
+            throw Unexpected(call, "the body is not JSON");
+        }
+
+        T? result;
+        try
+        {
+            result = read(root);
+        }
+        catch (JsonException ex)
+        {
+            throw Unexpected(call, $"the body does not match the expected shape at {ex.Path}", ex);
+        }
+
+        if (result is null)
+        {
+            throw Unexpected(call, "the expected 'data' object is missing");
+        }
+
+        LogCallSucceeded(_logger, call.Operation, (int)response.StatusCode, elapsed.TotalMilliseconds);
+        return (result, key);
+    }
+
+    private async ValueTask<ApiKey> ResolveKeyAsync(Call call, CancellationToken cancellationToken)
+    {
+        if (call.Customer is null)
+        {
+            return await _keys.GetCurrentAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            // The token may only travel with the key that minted it, whatever the current key is now.
+            return await _keys.GetVersionAsync(call.Customer.KeyVersion, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiKeyUnavailableException ex)
+        {
+            throw new FlexShopperApiException(FlexShopperErrorKind.Unauthorized, null, "KeyVersionUnavailable",
+                "The API key that issued this customer token is no longer available; the customer must log in again.", ex)
+            { Operation = call.Describe };
+        }
+    }
+
+    private async Task<HttpResponseMessage> TransmitAsync(Call call, ApiKey key, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(call.Method, call.Path);
+        request.Headers.TryAddWithoutValidation("Authorization", key.Value); // raw key, no scheme
+        if (call.Customer is not null)
+        {
+            request.Headers.TryAddWithoutValidation(FlexShopperPaths.CustomerTokenHeader, call.Customer.Token);
+        }
+
+        if (call.CustomerIp is not null)
+        {
+            request.Headers.TryAddWithoutValidation("customer-ip", call.CustomerIp);
+            request.Headers.TryAddWithoutValidation("x-real-ip", call.CustomerIp);
+        }
+
+        if (call.Body is not null)
+        {
+            request.Content = new ByteArrayContent(call.Body) { Headers = { ContentType = JsonMediaType } };
+        }
+
+        request.Options.Set(RetrySafe, call.IsRetrySafe);
+        try
+        {
+            return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException
+                                   || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            var what = ex switch
+            {
+                BrokenCircuitException => "the circuit to FlexShopper is open",
+                TimeoutRejectedException or OperationCanceledException => "FlexShopper did not answer in time",
+                _ => "FlexShopper could not be reached",
+            };
+            LogCallFailed(_logger, call.Operation, 0, ex.GetType().Name, 0);
+            throw new FlexShopperApiException(FlexShopperErrorKind.Transient, null, null, $"{call.Describe}: {what}.", ex)
+            {
+                Operation = call.Describe,
+                RetryAfter = ex is BrokenCircuitException broken ? broken.RetryAfter : null,
+            };
+        }
+    }
+
+    private static FlexShopperApiException ErrorFrom(Call call, HttpResponseMessage response, JsonElement? root)
+    {
+        var status = response.StatusCode;
+        string? code = null;
+        string? message = null;
+        JsonElement? data = null;
+        if (root is { ValueKind: JsonValueKind.Object } obj)
+        {
+            if (obj.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+            {
+                code = error.TryGetProperty("code", out var c) ? c.ValueKind switch
+                {
+                    JsonValueKind.String => c.GetString(),
+                    JsonValueKind.Number => c.GetRawText(),
+                    _ => null,
+                } : null;
+                message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+                data = error.TryGetProperty("data", out var d) ? d.Clone() : null;
+                // statusCode repeats the real status in case a proxy rewrote the status line (e.g. a 200 carrying an error).
+                if (error.TryGetProperty("statusCode", out var sc) && sc.TryGetInt32(out var inner) && inner >= 400 && (int)status < 400)
+                {
+                    status = (HttpStatusCode)inner;
+                }
+            }
+            else if (obj.TryGetProperty("message", out var bare) && bare.ValueKind == JsonValueKind.String)
+            {
+                message = bare.GetString(); // gateway shape: {"message": "..."}
+            }
+        }
+
+        if ((int)status < 400)
+        {
+            status = HttpStatusCode.BadGateway; // an error object with no usable status
+        }
+
+        return new FlexShopperApiException(FlexShopperApiException.KindFor(status), status, code,
+            $"{call.Describe} failed with {(int)status}{(code is null ? "" : " " + code)}: {message ?? response.ReasonPhrase ?? "no message"}")
+        {
+            ErrorData = data,
+            Operation = call.Describe,
+            RetryAfter = RetryAfterOf(response),
+        };
+    }
+
+    private static TimeSpan? RetryAfterOf(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        _ => null,
+    };
+
+    private static FlexShopperApiException Unexpected(Call call, string what, Exception? inner = null) =>
+        new(FlexShopperErrorKind.UnexpectedResponse, HttpStatusCode.OK, null, $"{call.Describe}: unexpected response, {what}.", inner) { Operation = call.Describe };
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "FlexShopper {Operation} answered {Status} in {ElapsedMs:F1} ms")]
+    private static partial void LogCallSucceeded(ILogger logger, string operation, int status, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "FlexShopper {Operation} failed: {Status} {Code} after {ElapsedMs:F1} ms")]
+    private static partial void LogCallFailed(ILogger logger, string operation, int status, string? code, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "FlexShopper refused the API key on {Operation}; retrying once with rotated key version {KeyVersion}")]
+    private static partial void LogKeyRotated(ILogger logger, string operation, string keyVersion);
+}

@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace FlexFunctions.Shared.FlexShopper;
+
+[OptionsValidator]
+internal sealed partial class FlexShopperOptionsValidator : IValidateOptions<FlexShopperOptions>;
+
+internal static class FlexShopperRegistration
+{
+    public const string PipelineName = "flexshopper";
+
+    public static IServiceCollection AddFlexShopperClient(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<FlexShopperOptions>()
+            .Bind(configuration.GetSection(FlexShopperOptions.Section))
+            .Validate(o => o.TotalTimeout > o.AttemptTimeout,
+                "FlexShopper__TotalTimeout must be longer than FlexShopper__AttemptTimeout.")
+            .Validate(o => o.CircuitBreakerSamplingDuration >= 2 * o.AttemptTimeout,
+                "FlexShopper__CircuitBreakerSamplingDuration must be at least twice FlexShopper__AttemptTimeout.")
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FlexShopperOptions>, FlexShopperOptionsValidator>();
+
+        services.AddHttpClient<IFlexShopperClient, FlexShopperClient>((sp, http) =>
+            {
+                var options = sp.GetRequiredService<IOptions<FlexShopperOptions>>().Value;
+                var baseUrl = options.BaseUrl!.ToString();
+                http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
+                // The resilience pipeline owns timeouts; HttpClient's own would cut across them.
+                http.Timeout = Timeout.InfiniteTimeSpan;
+                http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+            })
+            // The default handler logs full URLs, which carry customer emails; the client logs operations instead.
+            .RemoveAllLoggers()
+            .AddStandardResilienceHandler()
+            .Configure((HttpStandardResilienceOptions pipeline, IServiceProvider sp) =>
+                Apply(pipeline, sp.GetRequiredService<IOptions<FlexShopperOptions>>().Value));
+
+        return services;
+    }
+
+    /// <summary>Maps our settings onto the standard pipeline: total timeout, retry, circuit breaker, attempt timeout.</summary>
+    internal static void Apply(HttpStandardResilienceOptions pipeline, FlexShopperOptions options)
+    {
+        pipeline.TotalRequestTimeout.Timeout = options.TotalTimeout;
+        pipeline.AttemptTimeout.Timeout = options.AttemptTimeout;
+
+        pipeline.Retry.MaxRetryAttempts = Math.Max(1, options.MaxRetryAttempts);
+        pipeline.Retry.Delay = options.RetryBaseDelay;
+        pipeline.Retry.BackoffType = DelayBackoffType.Exponential;
+        pipeline.Retry.UseJitter = true;
+        pipeline.Retry.ShouldRetryAfterHeader = true;
+        var isTransient = pipeline.Retry.ShouldHandle;
+        var retriesEnabled = options.MaxRetryAttempts > 0;
+        // Passcodes, applications, leases, signing, finalize, payment methods and user creation must never be
+        // sent twice by us: only requests marked retry-safe go round again.
+        pipeline.Retry.ShouldHandle = args => retriesEnabled && IsRetrySafe(args.Context) ? isTransient(args) : PredicateResult.False();
+
+        pipeline.CircuitBreaker.FailureRatio = options.CircuitBreakerFailureRatio;
+        pipeline.CircuitBreaker.MinimumThroughput = options.CircuitBreakerMinimumThroughput;
+        pipeline.CircuitBreaker.SamplingDuration = options.CircuitBreakerSamplingDuration;
+        pipeline.CircuitBreaker.BreakDuration = options.CircuitBreakerBreakDuration;
+    }
+
+    private static bool IsRetrySafe(ResilienceContext context) =>
+        context.GetRequestMessage() is { } request
+        && request.Options.TryGetValue(FlexShopperClient.RetrySafe, out var safe)
+        && safe;
+}

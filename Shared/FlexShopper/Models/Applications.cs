@@ -1,0 +1,58 @@
+namespace FlexFunctions.Shared.FlexShopper.Models;
+
+/// <summary>Body of Initiate Application. Carries SSN, date of birth and bank details: never log it.</summary>
+public sealed record ApplicationRequest
+{
+    public required string Street1 { get; init; }
+    public string? Street2 { get; init; }
+    public required string City { get; init; }
+    public required string Region { get; init; }
+    public required string PostalCode { get; init; }
+    public required string Country { get; init; }
+    public string? MobilePhone { get; init; }
+
+    /// <summary><c>YYYY-MM-DD</c>.</summary>
+    public string? DateOfBirth { get; init; }
+    public string? Ssn { get; init; }
+    public required EmploymentInformation EmploymentInformation { get; init; }
+    public required BankAccount BankAccount { get; init; }
+    public string? Gender { get; init; }
+    public string? DriversLicenseNumber { get; init; }
+    public string? DriversLicenseState { get; init; }
+    public string? DeviceFingerprint { get; init; }
+    public decimal? ExpectedPurchaseAmount { get; init; }
+    public bool? OptInMarketing { get; init; }
+
+    public override string ToString() => "ApplicationRequest(redacted)";
+}
+
+public sealed record EmploymentInformation(string PayFrequency, decimal MonthlyIncome)
+{
+    public string? Name { get; init; }
+    public string? Phone { get; init; }
+    public string? LastPayDate { get; init; }
+    public string? NextPayDate { get; init; }
+}
+
+public sealed record BankAccount(string Routing, string Account, string Type)
+{
+    public override string ToString() => "BankAccount(redacted)";
+}
+
+public sealed record VerificationQuestions(string Id, IReadOnlyList<VerificationQuestion> Questions);
+
+public sealed record VerificationQuestion(string Id, string Label, IReadOnlyList<VerificationChoice> Choices);
+
+public sealed record VerificationChoice(string Id, string Label);
+
+/// <summary>Body of Verify Answers. [INF] shape: see <see cref="FlexShopperPaths.VerifyAnswers"/>.</summary>
+public sealed record VerifyAnswersRequest(string Id, IReadOnlyList<VerificationAnswer> Answers);
+
+public sealed record VerificationAnswer(string QuestionId, string ChoiceId);
+
+/// <summary>What FlexShopper says of a routing number. [INF] shape.</summary>
+public sealed record RoutingNumberInfo
+{
+    public bool Valid { get; init; }
+    public string? BankName { get; init; }
+}

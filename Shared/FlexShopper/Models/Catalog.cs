@@ -1,0 +1,8 @@
+namespace FlexFunctions.Shared.FlexShopper.Models;
+
+public sealed record ProductPage(IReadOnlyList<Product> Products);
+
+/// <summary>A FlexShopper-eligible product; <c>url</c> is its marketplace page.</summary>
+public sealed record Product(string Sku, string? Name, string? Url);
+
+public sealed record LeaseSettings(decimal MinimumOrderValue);

@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FlexFunctions.Shared.Secrets;
+
+/// <summary>
+/// Reads the API key from Key Vault with <see cref="SecretClient"/>. The current key is cached and re-read after
+/// <see cref="KeyVaultOptions.RefreshInterval"/>; if the vault is unreachable then, the cached key keeps serving.
+/// Exact versions are cached for good: a version's value never changes.
+/// </summary>
+public sealed partial class KeyVaultApiKeyProvider : IApiKeyProvider
+{
+    private readonly SecretClient _client;
+    private readonly KeyVaultOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<KeyVaultApiKeyProvider> _logger;
+    private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    private readonly ConcurrentDictionary<string, ApiKey> _versions = new(StringComparer.Ordinal);
+    private volatile CachedKey? _current;
+
+    public KeyVaultApiKeyProvider(SecretClient client, IOptions<KeyVaultOptions> options, TimeProvider time, ILogger<KeyVaultApiKeyProvider> logger)
+    {
+        _client = client;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async ValueTask<ApiKey> GetCurrentAsync(CancellationToken cancellationToken = default)
+    {
+        var cached = _current;
+        if (cached is not null && _time.GetUtcNow() < cached.RefreshAt)
+        {
+            return cached.Key;
+        }
+
+        return await RefreshAsync(cached, force: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<ApiKey> RefreshAfterRejectionAsync(ApiKey rejected, CancellationToken cancellationToken = default)
+    {
+        var cached = _current;
+        if (cached is not null && cached.Key.Version != rejected.Version)
+        {
+            return cached.Key; // someone already moved on to a newer key
+        }
+
+        return await RefreshAsync(cached, force: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<ApiKey> GetVersionAsync(string version, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(version);
+        if (_versions.TryGetValue(version, out var known))
+        {
+            return known;
+        }
+
+        try
+        {
+            var response = await _client.GetSecretAsync(_options.ApiKeySecretName, version, cancellationToken).ConfigureAwait(false);
+            var secret = response.Value;
+            if (secret.Properties.Enabled == false || string.IsNullOrEmpty(secret.Value))
+            {
+                throw new ApiKeyUnavailableException(version, "the secret version is disabled or empty");
+            }
+
+            var key = new ApiKey(secret.Value, secret.Properties.Version ?? version);
+            _versions[version] = key;
+            return key;
+        }
+        catch (RequestFailedException ex)
+        {
+            LogVersionUnavailable(_logger, version, ex.Status, ex.ErrorCode);
+            throw new ApiKeyUnavailableException(version, $"Key Vault answered {ex.Status} {ex.ErrorCode}", ex);
+        }
+    }
+
+    private async ValueTask<ApiKey> RefreshAsync(CachedKey? seen, bool force, CancellationToken cancellationToken)
+    {
+        await _refreshGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Another caller may have refreshed while we waited.
+            var now = _current;
+            if (now is not null && !ReferenceEquals(now, seen) && (!force || now.Key.Version != seen?.Key.Version))
+            {
+                return now.Key;
+            }
+
+            try
+            {
+                var response = await _client.GetSecretAsync(_options.ApiKeySecretName, version: null, cancellationToken).ConfigureAwait(false);
+                var secret = response.Value;
+                if (string.IsNullOrEmpty(secret.Value) || string.IsNullOrEmpty(secret.Properties.Version))
+                {
+                    throw new InvalidOperationException($"Key Vault secret '{_options.ApiKeySecretName}' has no value or version.");
+                }
+
+                var key = new ApiKey(secret.Value, secret.Properties.Version);
+                _versions[key.Version] = key;
+                if (now is null || now.Key.Version != key.Version)
+                {
+                    LogKeyLoaded(_logger, key.Version);
+                }
+
+                _current = new CachedKey(key, _time.GetUtcNow() + _options.RefreshInterval);
+                return key;
+            }
+            catch (Exception ex) when (now is not null && !cancellationToken.IsCancellationRequested)
+            {
+                // A vault outage must not fail requests while we hold a key; try again in a little while.
+                LogVaultUnavailable(_logger, now.Key.Version, ex.GetType().Name);
+                var retryAt = _time.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(30, _options.RefreshInterval.TotalSeconds));
+                _current = now with { RefreshAt = retryAt };
+                return now.Key;
+            }
+        }
+        finally
+        {
+            _refreshGate.Release();
+        }
+    }
+
+    private sealed record CachedKey(ApiKey Key, DateTimeOffset RefreshAt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded FlexShopper API key version {KeyVersion} from Key Vault")]
+    private static partial void LogKeyLoaded(ILogger logger, string keyVersion);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key Vault unreachable ({ErrorType}); still using cached API key version {KeyVersion}")]
+    private static partial void LogVaultUnavailable(ILogger logger, string keyVersion, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "API key version {KeyVersion} could not be loaded: {Status} {ErrorCode}")]
+    private static partial void LogVersionUnavailable(ILogger logger, string keyVersion, int status, string? errorCode);
+}

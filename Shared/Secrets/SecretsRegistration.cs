@@ -1,0 +1,57 @@
+using Azure.Identity;
+using Azure.Security.KeyVault.Secrets;
+using FlexFunctions.Shared.FlexShopper;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FlexFunctions.Shared.Secrets;
+
+[OptionsValidator]
+internal sealed partial class KeyVaultOptionsValidator : IValidateOptions<KeyVaultOptions>;
+
+internal static partial class SecretsRegistration
+{
+    public static IServiceCollection AddApiKeyProvider(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<KeyVaultOptions>()
+            .Bind(configuration.GetSection(KeyVaultOptions.Section))
+            .Validate<IOptions<FlexShopperOptions>>(
+                (vault, flex) => vault.VaultUri is not null || !string.IsNullOrWhiteSpace(flex.Value.ApiKey),
+                "No source for the FlexShopper API key: set KeyVault__VaultUri (Azure) or FlexShopper__ApiKey (local runs only).")
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<KeyVaultOptions>, KeyVaultOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+
+        if (Uri.TryCreate(configuration[$"{KeyVaultOptions.Section}:VaultUri"], UriKind.Absolute, out var vaultUri))
+        {
+            services.AddAzureClients(clients =>
+            {
+                clients.AddSecretClient(vaultUri);
+                clients.UseCredential(new DefaultAzureCredential());
+            });
+        }
+
+        services.TryAddSingleton<IApiKeyProvider>(sp =>
+        {
+            var vault = sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value;
+            if (vault.VaultUri is not null)
+            {
+                return ActivatorUtilities.CreateInstance<KeyVaultApiKeyProvider>(sp, sp.GetRequiredService<SecretClient>());
+            }
+
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConfigurationApiKeyProvider));
+            LogConfigurationFallback(logger);
+            return new ConfigurationApiKeyProvider(sp.GetRequiredService<IOptions<FlexShopperOptions>>().Value.ApiKey!);
+        });
+
+        return services;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "No Key Vault configured (KeyVault__VaultUri is empty): reading the FlexShopper API key from FlexShopper__ApiKey. Use this for local runs only.")]
+    private static partial void LogConfigurationFallback(ILogger logger);
+}

@@ -1,0 +1,21 @@
+using WireMock.Server;
+using WireMock.Settings;
+
+namespace FlexFunctions.Tests.Infrastructure;
+
+/// <summary>A WireMock.Net stand-in for FlexShopper on a free 127.0.0.1 port; its v3 root is <see cref="BaseUrl"/>.</summary>
+public sealed class FakeFlexShopper : IDisposable
+{
+    public FakeFlexShopper()
+    {
+        var port = Azurite.FreePort();
+        Server = WireMockServer.Start(new WireMockServerSettings { Urls = [$"http://127.0.0.1:{port}"] });
+        BaseUrl = $"http://127.0.0.1:{port}/v3/";
+    }
+
+    public WireMockServer Server { get; }
+
+    public string BaseUrl { get; }
+
+    public void Dispose() => Server.Stop();
+}
