@@ -1,0 +1,97 @@
+using System.Globalization;
+using FlexFunctions.Shared.FlexShopper;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace FlexFunctions.Shared.Http;
+
+/// <summary>
+/// RFC 9457 problem documents for every HTTP function: one shape for bad input, upstream failures and limits.
+/// Nothing here ever carries a stack trace or an upstream secret.
+/// </summary>
+public static class Problems
+{
+    public const string ContentType = "application/problem+json";
+
+    /// <summary>400 naming each bad field.</summary>
+    public static IActionResult Validation(IDictionary<string, string[]> errors, string? detail = null) =>
+        Result(new ValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The request is invalid.",
+            Detail = detail ?? "See 'errors' for each field that must change.",
+            Type = "https://httpstatuses.io/400",
+        });
+
+    /// <summary>400 for a single field.</summary>
+    public static IActionResult Validation(string field, string message) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] });
+
+    public static IActionResult Status(int status, string title, string? detail = null, string? code = null, TimeSpan? retryAfter = null)
+    {
+        var problem = new ProblemDetails
+        {
+            Status = status,
+            Title = title,
+            Detail = detail,
+            Type = $"https://httpstatuses.io/{status}",
+        };
+        if (code is not null)
+        {
+            problem.Extensions["code"] = code;
+        }
+
+        return Result(problem, retryAfter);
+    }
+
+    public static IActionResult PayloadTooLarge(long limitBytes) =>
+        Status(StatusCodes.Status413PayloadTooLarge, "The request body is too large.",
+            $"Bodies are limited to {limitBytes.ToString(CultureInfo.InvariantCulture)} bytes.");
+
+    /// <summary>Maps a FlexShopper failure to the status a store's backend can act on, keeping FlexShopper's code.</summary>
+    public static IActionResult FromFlexShopper(FlexShopperApiException error)
+    {
+        var (status, title) = error.Kind switch
+        {
+            FlexShopperErrorKind.Validation => (StatusCodes.Status400BadRequest, "FlexShopper rejected the request."),
+            FlexShopperErrorKind.Unauthorized => (StatusCodes.Status401Unauthorized, "The customer session is no longer valid: log in again."),
+            FlexShopperErrorKind.PaymentRequired => (StatusCodes.Status402PaymentRequired, "A first payment is required."),
+            FlexShopperErrorKind.Forbidden => (StatusCodes.Status403Forbidden, "FlexShopper refused the request."),
+            FlexShopperErrorKind.NotFound => (StatusCodes.Status404NotFound, "Not found at FlexShopper."),
+            FlexShopperErrorKind.Conflict => (StatusCodes.Status409Conflict, "Conflicts with FlexShopper's state."),
+            FlexShopperErrorKind.RateLimited => (StatusCodes.Status429TooManyRequests, "FlexShopper is limiting requests: try again later."),
+            FlexShopperErrorKind.Transient when error.StatusCode is null => (StatusCodes.Status503ServiceUnavailable, "FlexShopper is unavailable: try again later."),
+            _ => (StatusCodes.Status502BadGateway, "FlexShopper failed to answer properly."),
+        };
+        var retryAfter = error.RetryAfter ?? (status is 429 or 503 ? TimeSpan.FromSeconds(5) : null);
+        return Status(status, title, error.Kind == FlexShopperErrorKind.Validation ? error.Message : null, error.Code, retryAfter);
+    }
+
+    private static ObjectResult Result(ProblemDetails problem, TimeSpan? retryAfter = null) =>
+        new ProblemResult(problem, retryAfter);
+
+    /// <summary>Writes <c>application/problem+json</c> and, where given, <c>Retry-After</c> in whole seconds.</summary>
+    private sealed class ProblemResult : ObjectResult
+    {
+        private readonly TimeSpan? _retryAfter;
+
+        public ProblemResult(ProblemDetails problem, TimeSpan? retryAfter)
+            : base(problem)
+        {
+            StatusCode = problem.Status;
+            ContentTypes.Add(ContentType);
+            _retryAfter = retryAfter;
+        }
+
+        public override Task ExecuteResultAsync(ActionContext context)
+        {
+            if (_retryAfter is { } wait)
+            {
+                context.HttpContext.Response.Headers.RetryAfter =
+                    Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            }
+
+            return base.ExecuteResultAsync(context);
+        }
+    }
+}
