@@ -8,8 +8,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 log() { printf '\n==> %s\n' "$*"; }
 cleanup() {
-  # Anything Azurite-shaped that this run started and a crashed test host left behind.
-  pkill -f 'flexfunctions-azurite-' 2>/dev/null || true
+  # An Azurite the test fixture started (it runs in a flexfunctions-azurite-* folder) and a crashed test
+  # host left behind.
+  for pid in $(pgrep -f 'azurite' 2>/dev/null); do
+    case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in */flexfunctions-azurite-*) kill "$pid" 2>/dev/null || true ;; esac
+  done
 }
 trap cleanup EXIT
 
