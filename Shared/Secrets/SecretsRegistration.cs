@@ -19,8 +19,8 @@ internal static partial class SecretsRegistration
     {
         services.AddOptions<KeyVaultOptions>()
             .Bind(configuration.GetSection(KeyVaultOptions.Section))
-            .Validate<IOptions<FlexShopperOptions>>(
-                (vault, flex) => vault.VaultUri is not null || !string.IsNullOrWhiteSpace(flex.Value.ApiKey),
+            .Validate(
+                vault => vault.VaultUri is not null || !string.IsNullOrWhiteSpace(configuration[$"{FlexShopperOptions.Section}:ApiKey"]),
                 "No source for the FlexShopper API key: set KeyVault__VaultUri (Azure) or FlexShopper__ApiKey (local runs only).")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<KeyVaultOptions>, KeyVaultOptionsValidator>();

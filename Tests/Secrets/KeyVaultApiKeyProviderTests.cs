@@ -1,0 +1,166 @@
+using Azure;
+using Azure.Security.KeyVault.Secrets;
+using FlexFunctions.Shared.Secrets;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Moq;
+
+namespace FlexFunctions.Tests.Secrets;
+
+public sealed class KeyVaultApiKeyProviderTests
+{
+    private const string SecretName = "FlexShopperApiKey";
+    private readonly Mock<SecretClient> _vault = new();
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-24T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly FakeLogger<KeyVaultApiKeyProvider> _logger = new();
+    private int _latestCalls;
+
+    private KeyVaultApiKeyProvider CreateProvider(TimeSpan? refresh = null) =>
+        new(_vault.Object, Options.Create(new KeyVaultOptions { VaultUri = new Uri("https://unit.vault.azure.net/"), RefreshInterval = refresh ?? TimeSpan.FromMinutes(5) }), _time, _logger);
+
+    private static Response<KeyVaultSecret> Secret(string value, string version, bool enabled = true)
+    {
+        var properties = SecretModelFactory.SecretProperties(
+            new Uri($"https://unit.vault.azure.net/secrets/{SecretName}/{version}"), name: SecretName, version: version);
+        properties.Enabled = enabled;
+        return Response.FromValue(SecretModelFactory.KeyVaultSecret(properties, value), Mock.Of<Response>());
+    }
+
+    private void LatestIs(string value, string version) =>
+        _vault.Setup(v => v.GetSecretAsync(SecretName, null, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() =>
+            {
+                _latestCalls++;
+                return Secret(value, version);
+            });
+
+    private void VaultIsDown() =>
+        _vault.Setup(v => v.GetSecretAsync(SecretName, It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new RequestFailedException(503, "Service unavailable"));
+
+    [Fact]
+    public async Task Current_key_is_read_once_and_served_from_cache_within_the_interval()
+    {
+        LatestIs("key-one", "v1");
+        var provider = CreateProvider();
+
+        var first = await provider.GetCurrentAsync();
+        _time.Advance(TimeSpan.FromMinutes(4));
+        var second = await provider.GetCurrentAsync();
+
+        Assert.Equal(new ApiKey("key-one", "v1"), first);
+        Assert.Equal(first, second);
+        Assert.Equal(1, _latestCalls);
+    }
+
+    [Fact]
+    public async Task Current_key_is_read_again_after_the_interval_and_picks_up_a_rotation()
+    {
+        LatestIs("key-one", "v1");
+        var provider = CreateProvider();
+        await provider.GetCurrentAsync();
+
+        LatestIs("key-two", "v2");
+        _time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+        var rotated = await provider.GetCurrentAsync();
+
+        Assert.Equal(new ApiKey("key-two", "v2"), rotated);
+    }
+
+    [Fact]
+    public async Task A_rejection_forces_a_fresh_read_before_the_interval_ends()
+    {
+        LatestIs("key-one", "v1");
+        var provider = CreateProvider();
+        var rejected = await provider.GetCurrentAsync();
+
+        LatestIs("key-two", "v2");
+        var fresh = await provider.RefreshAfterRejectionAsync(rejected);
+
+        Assert.Equal("v2", fresh.Version);
+        Assert.Equal("v2", (await provider.GetCurrentAsync()).Version);
+    }
+
+    [Fact]
+    public async Task Concurrent_rejections_of_the_same_key_read_the_vault_once()
+    {
+        LatestIs("key-one", "v1");
+        var provider = CreateProvider();
+        var rejected = await provider.GetCurrentAsync();
+        LatestIs("key-two", "v2");
+        _latestCalls = 0;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => provider.RefreshAfterRejectionAsync(rejected).AsTask()));
+
+        Assert.All(results, k => Assert.Equal("v2", k.Version));
+        Assert.Equal(1, _latestCalls);
+    }
+
+    [Fact]
+    public async Task An_exact_older_version_is_fetched_by_version_and_then_cached()
+    {
+        _vault.Setup(v => v.GetSecretAsync(SecretName, "v1", It.IsAny<CancellationToken>())).ReturnsAsync(Secret("key-one", "v1"));
+        var provider = CreateProvider();
+
+        var key = await provider.GetVersionAsync("v1");
+        await provider.GetVersionAsync("v1");
+
+        Assert.Equal(new ApiKey("key-one", "v1"), key);
+        _vault.Verify(v => v.GetSecretAsync(SecretName, "v1", It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task A_disabled_or_deleted_version_is_reported_unavailable()
+    {
+        _vault.Setup(v => v.GetSecretAsync(SecretName, "v-disabled", It.IsAny<CancellationToken>())).ReturnsAsync(Secret("old", "v-disabled", enabled: false));
+        _vault.Setup(v => v.GetSecretAsync(SecretName, "v-gone", It.IsAny<CancellationToken>())).ThrowsAsync(new RequestFailedException(404, "SecretNotFound", "SecretNotFound", null));
+        var provider = CreateProvider();
+
+        var disabled = await Assert.ThrowsAsync<ApiKeyUnavailableException>(() => provider.GetVersionAsync("v-disabled").AsTask());
+        var gone = await Assert.ThrowsAsync<ApiKeyUnavailableException>(() => provider.GetVersionAsync("v-gone").AsTask());
+
+        Assert.Equal("v-disabled", disabled.Version);
+        Assert.Equal("v-gone", gone.Version);
+    }
+
+    [Fact]
+    public async Task A_vault_outage_with_a_cached_key_keeps_serving_it()
+    {
+        LatestIs("key-one", "v1");
+        var provider = CreateProvider();
+        await provider.GetCurrentAsync();
+
+        VaultIsDown();
+        _time.Advance(TimeSpan.FromMinutes(6));
+        var during = await provider.GetCurrentAsync();
+        var afterRejection = await provider.RefreshAfterRejectionAsync(during);
+
+        Assert.Equal(new ApiKey("key-one", "v1"), during);
+        Assert.Equal("v1", afterRejection.Version);
+        Assert.Contains(_logger.Collector.GetSnapshot(), r => r.Message.Contains("Key Vault unreachable", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_vault_outage_with_no_cached_key_fails()
+    {
+        VaultIsDown();
+        var provider = CreateProvider();
+
+        await Assert.ThrowsAsync<RequestFailedException>(() => provider.GetCurrentAsync().AsTask());
+    }
+
+    [Fact]
+    public async Task The_key_value_never_reaches_a_log_line_or_its_string_form()
+    {
+        LatestIs("super-secret-key-value", "v1");
+        var provider = CreateProvider();
+        var key = await provider.GetCurrentAsync();
+        LatestIs("another-secret-key-value", "v2");
+        await provider.RefreshAfterRejectionAsync(key);
+
+        Assert.DoesNotContain("secret-key-value", key.ToString(), StringComparison.Ordinal);
+        Assert.All(_logger.Collector.GetSnapshot(), r => Assert.DoesNotContain("secret-key-value", r.Message, StringComparison.Ordinal));
+        Assert.NotEmpty(_logger.Collector.GetSnapshot());
+    }
+}
