@@ -66,6 +66,17 @@ internal sealed partial class CompiledInfra
     private static CompiledInfra Compile()
     {
         var output = Directory.CreateTempSubdirectory("flexfunctions-bicep-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(output, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp folder is harmless.
+            }
+        };
         var pattern = "infra/**/*.bicep";
         // --no-restore: local modules only; the CLI must never reach a registry.
         var build = BicepCli.Run(RepoPaths.Root, "build", "--pattern", pattern, "--outdir", output, "--no-restore");
