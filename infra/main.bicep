@@ -1,0 +1,178 @@
+// FlexFunctions in Azure: one resource group holding the Function App (Flex Consumption, .NET 10 isolated),
+// its storage, Key Vault, identity and monitoring. Deploy with `azd up`, or:
+//   az deployment sub create --location <region> --template-file infra/main.bicep \
+//     --parameters environmentName=<name> location=<region> deployerPrincipalId=$(az ad signed-in-user show --query id -o tsv)
+// No secret is a parameter: set the FlexShopper API key in Key Vault afterwards (README, "Deploy to Azure").
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(40)
+@description('Short name of this environment (e.g. dev, prod); names the resource group and seeds resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for every resource.')
+param location string
+
+@allowed(['sandbox', 'production'])
+@description('Which FlexShopper API the app calls.')
+param flexShopperEnvironment string = 'sandbox'
+
+@description('Object id of the user or pipeline deploying; it is granted Key Vault Secrets Officer so it can set the secrets. Empty to grant nothing.')
+param deployerPrincipalId string = ''
+
+@allowed(['User', 'ServicePrincipal', 'Group'])
+param deployerPrincipalType string = 'User'
+
+@description('NCRONTAB schedule of the catalog refresh (every six hours by default).')
+param catalogRefreshSchedule string = '0 0 */6 * * *'
+
+@description('Put the app behind a VNet and reach storage and Key Vault only through private endpoints.')
+param enablePrivateNetworking bool = false
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+// Keep in step with local.settings.sample.json (Tests/Infra compares them).
+var flexShopperBaseUrls = {
+  sandbox: 'https://apis.sandbox.flexshopper.com/v3/'
+  production: 'https://apis.flexshopper.com/v3/'
+}
+var tableNames = {
+  Catalog: 'catalog'
+  CatalogRuns: 'catalogruns'
+  ConfirmationLedger: 'confirmationledger'
+  FailedEvents: 'failedevents'
+  Idempotency: 'idempotency'
+  RateLimits: 'ratelimits'
+}
+var warehouseQueueName = 'warehouse-events'
+var deploymentContainerName = 'app-package'
+
+var token = toLower(uniqueString(subscription().id, environmentName, location))
+var names = {
+  identity: 'id-flexfunctions-${token}'
+  logAnalytics: 'log-flexfunctions-${token}'
+  appInsights: 'appi-flexfunctions-${token}'
+  storage: 'stflex${token}'
+  keyVault: 'kv-flex-${token}'
+  vnet: 'vnet-flexfunctions-${token}'
+  plan: 'plan-flexfunctions-${token}'
+  app: 'func-flexfunctions-${token}'
+}
+var tags = {
+  'azd-env-name': environmentName
+  app: 'flexfunctions'
+}
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: 'rg-flexfunctions-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  scope: rg
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  scope: rg
+  params: {
+    logAnalyticsName: names.logAnalytics
+    appInsightsName: names.appInsights
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  scope: rg
+  params: {
+    name: names.storage
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    queueNames: [warehouseQueueName, '${warehouseQueueName}-poison']
+    tableNames: map(items(tableNames), table => table.value)
+    privateNetworking: enablePrivateNetworking
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  scope: rg
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+    privateNetworking: enablePrivateNetworking
+  }
+}
+
+module roles 'modules/roles.bicep' = {
+  scope: rg
+  params: {
+    appIdentityName: names.identity
+    deployerPrincipalId: deployerPrincipalId
+    deployerPrincipalType: deployerPrincipalType
+    storageAccountName: names.storage
+    keyVaultName: names.keyVault
+    appInsightsName: names.appInsights
+  }
+  dependsOn: [identity, storage, keyVault, monitoring]
+}
+
+module network 'modules/network.bicep' = if (enablePrivateNetworking) {
+  scope: rg
+  params: {
+    vnetName: names.vnet
+    location: location
+    tags: tags
+    storageAccountName: names.storage
+    keyVaultName: names.keyVault
+  }
+  dependsOn: [storage, keyVault]
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  scope: rg
+  params: {
+    planName: names.plan
+    appName: names.app
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: deploymentContainerName
+    keyVaultUri: keyVault.outputs.uri
+    appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
+    flexShopperBaseUrl: flexShopperBaseUrls[flexShopperEnvironment]
+    tableNames: tableNames
+    warehouseQueueName: warehouseQueueName
+    catalogRefreshSchedule: catalogRefreshSchedule
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    virtualNetworkSubnetId: enablePrivateNetworking ? network!.outputs.appSubnetId : ''
+  }
+  // The app must be able to read its package, keys and telemetry endpoint the moment it starts.
+  dependsOn: [roles]
+}
+
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
+output FUNCTION_APP_API_URL string = 'https://${functionApp.outputs.defaultHostName}/api/'
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name

@@ -1,0 +1,176 @@
+// The Function App on the Flex Consumption plan, running as the user-assigned identity, with every app setting
+// the code reads. Setting names here must match local.settings.sample.json (Tests/Infra checks both lists and
+// the code's options classes agree). Connections are identity-based: a service URI, `credential` and `clientId`.
+param planName string
+param appName string
+param location string
+param tags object
+
+@description('Resource id of the user-assigned identity the app runs as.')
+param identityId string
+
+@description('Client id of that identity, for identity-based connections and DefaultAzureCredential.')
+param identityClientId string
+
+param blobEndpoint string
+param queueEndpoint string
+param tableEndpoint string
+param deploymentContainerName string
+
+param keyVaultUri string
+param appInsightsConnectionString string
+
+@description('FlexShopper v3 root the app calls.')
+param flexShopperBaseUrl string
+
+@description('Tables__* settings: option property name to table name.')
+param tableNames object
+
+param warehouseQueueName string
+
+@description('NCRONTAB schedule of the catalog refresh.')
+param catalogRefreshSchedule string
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int
+
+@description('Subnet (delegated to Microsoft.App/environments) for outbound VNet integration; empty for none.')
+param virtualNetworkSubnetId string
+
+resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource app 'Microsoft.Web/sites@2024-11-01' = {
+  name: appName
+  location: location
+  // azd finds the app to deploy `api` (azure.yaml) by this tag.
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    publicNetworkAccess: 'Enabled'
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      // Flex Consumption takes the worker runtime from here, not from FUNCTIONS_WORKER_RUNTIME.
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+  }
+
+  resource appSettings 'config' = {
+    name: 'appsettings'
+    properties: {
+      // Host storage
+      AzureWebJobsStorage__blobServiceUri: blobEndpoint
+      AzureWebJobsStorage__queueServiceUri: queueEndpoint
+      AzureWebJobsStorage__tableServiceUri: tableEndpoint
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: identityClientId
+
+      // The app's tables (connection `Storage`) and the warehouse feed (connection `Warehouse`)
+      Storage__tableServiceUri: tableEndpoint
+      Storage__queueServiceUri: queueEndpoint
+      Storage__credential: 'managedidentity'
+      Storage__clientId: identityClientId
+      Warehouse__queueServiceUri: queueEndpoint
+      Warehouse__credential: 'managedidentity'
+      Warehouse__clientId: identityClientId
+      WarehouseQueueName: warehouseQueueName
+      CatalogRefreshSchedule: catalogRefreshSchedule
+
+      // DefaultAzureCredential (Key Vault) picks the user-assigned identity by this.
+      AZURE_CLIENT_ID: identityClientId
+      APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
+
+      // FlexShopper client and its resilience pipeline
+      FlexShopper__BaseUrl: flexShopperBaseUrl
+      FlexShopper__AttemptTimeout: '00:00:10'
+      FlexShopper__TotalTimeout: '00:00:30'
+      FlexShopper__MaxRetryAttempts: '3'
+      FlexShopper__RetryBaseDelay: '00:00:00.500'
+      FlexShopper__CircuitBreakerFailureRatio: '0.5'
+      FlexShopper__CircuitBreakerMinimumThroughput: '20'
+      FlexShopper__CircuitBreakerSamplingDuration: '00:00:30'
+      FlexShopper__CircuitBreakerBreakDuration: '00:00:15'
+
+      // Secrets are read from Key Vault by name; their values never appear here.
+      KeyVault__VaultUri: keyVaultUri
+      KeyVault__ApiKeySecretName: 'FlexShopperApiKey'
+      KeyVault__WebhookSecretName: 'WebhookSigningSecret'
+      KeyVault__RefreshInterval: '00:05:00'
+
+      Tables__Catalog: tableNames.Catalog
+      Tables__CatalogRuns: tableNames.CatalogRuns
+      Tables__ConfirmationLedger: tableNames.ConfirmationLedger
+      Tables__FailedEvents: tableNames.FailedEvents
+      Tables__Idempotency: tableNames.Idempotency
+      Tables__RateLimits: tableNames.RateLimits
+    }
+  }
+}
+
+// Basic (user name and password) publishing is off: deployments authenticate with Entra ID.
+resource ftpPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
+  parent: app
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
+  parent: app
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+output name string = app.name
+output defaultHostName string = app.properties.defaultHostName
