@@ -103,7 +103,7 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(passcode);
         // Single-use: never retried (IsRetrySafe stays false) and never logged (only the operation name is).
-        var call = Post("PasscodeLogin", FlexShopperPaths.PasscodeLogin(userId), new PasscodeLoginBody(passcode), Json.PasscodeLoginBody);
+        var call = Post("PasscodeLogin", FlexShopperPaths.PasscodeLogin(userId), new PasscodeLoginBody(passcode), Json.PasscodeLoginBody) with { Secret = passcode };
         var (data, key) = await SendAsync(call, Data(Json.TokenData), cancellationToken).ConfigureAwait(false);
         return string.IsNullOrEmpty(data.Token) ? throw Unexpected(call, "data.token is missing") : new CustomerCredential(data.Token, key.Version);
     }
@@ -218,8 +218,14 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
         public byte[]? Body { get; init; }
         public CustomerCredential? Customer { get; init; }
         public string? CustomerIp { get; init; }
+
+        /// <summary>A secret in the body (the passcode) that must not come back in an error message.</summary>
+        public string? Secret { get; init; }
         public bool IsRetrySafe { get; init; } = Method == HttpMethod.Get;
         public string Describe => $"{Method.Method} {Operation}";
+
+        // Records print every member, and this one holds a passcode and a token.
+        public override string ToString() => Describe;
     }
 
     private static Call Get(string operation, string path) => new(operation, HttpMethod.Get, path);
@@ -272,9 +278,10 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
             }
         }
 
-        if (!response.IsSuccessStatusCode || (parsed && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out _)))
+        if (!response.IsSuccessStatusCode
+            || (parsed && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var carried) && carried.ValueKind != JsonValueKind.Null))
         {
-            var error = ErrorFrom(call, response, parsed ? root : null);
+            var error = ErrorFrom(call, key, response, parsed ? root : null);
             LogCallFailed(_logger, call.Operation, (int)response.StatusCode, error.Code, elapsed.TotalMilliseconds);
             throw error;
         }
@@ -366,7 +373,7 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
         }
     }
 
-    private static FlexShopperApiException ErrorFrom(Call call, HttpResponseMessage response, JsonElement? root)
+    private static FlexShopperApiException ErrorFrom(Call call, ApiKey key, HttpResponseMessage response, JsonElement? root)
     {
         var status = response.StatusCode;
         string? code = null;
@@ -385,10 +392,14 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
                 message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
                 data = error.TryGetProperty("data", out var d) ? d.Clone() : null;
                 // statusCode repeats the real status in case a proxy rewrote the status line (e.g. a 200 carrying an error).
-                if (error.TryGetProperty("statusCode", out var sc) && sc.TryGetInt32(out var inner) && inner >= 400 && (int)status < 400)
+                if (error.TryGetProperty("statusCode", out var sc) && StatusOf(sc) is >= 400 and < 600 and var inner && (int)status < 400)
                 {
                     status = (HttpStatusCode)inner;
                 }
+            }
+            else if (obj.TryGetProperty("error", out var text) && text.ValueKind == JsonValueKind.String)
+            {
+                message = text.GetString(); // {"error": "..."}
             }
             else if (obj.TryGetProperty("message", out var bare) && bare.ValueKind == JsonValueKind.String)
             {
@@ -401,6 +412,15 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
             status = HttpStatusCode.BadGateway; // an error object with no usable status
         }
 
+        // FlexShopper may echo what it was sent; the message reaches logs and problem documents.
+        string?[] secrets = [key.Value, call.Customer?.Token, call.Secret];
+        code = Redact(code, secrets);
+        message = Redact(message, secrets);
+        if (data is { } echoed && Redact(echoed.GetRawText(), secrets) != echoed.GetRawText())
+        {
+            data = null;
+        }
+
         return new FlexShopperApiException(FlexShopperApiException.KindFor(status), status, code,
             $"{call.Describe} failed with {(int)status}{(code is null ? "" : " " + code)}: {message ?? response.ReasonPhrase ?? "no message"}")
         {
@@ -408,6 +428,31 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
             Operation = call.Describe,
             RetryAfter = RetryAfterOf(response),
         };
+    }
+
+    private static int? StatusOf(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Number when value.TryGetInt32(out var n) => n,
+        JsonValueKind.String when int.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) => n,
+        _ => null,
+    };
+
+    private static string? Redact(string? text, string?[] secrets)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        foreach (var secret in secrets)
+        {
+            if (!string.IsNullOrEmpty(secret))
+            {
+                text = text.Replace(secret, "[redacted]", StringComparison.Ordinal);
+            }
+        }
+
+        return text;
     }
 
     private static TimeSpan? RetryAfterOf(HttpResponseMessage response) => response.Headers.RetryAfter switch

@@ -36,13 +36,18 @@ public sealed class ClientHarness : IDisposable
     /// Builds the client. Retries are off unless asked for, so an error status reaches the mapping exactly once;
     /// <paramref name="configure"/> runs after AddFlexFunctions (e.g. to replace <see cref="IApiKeyProvider"/>).
     /// </summary>
-    public static ClientHarness Start(Action<IServiceCollection>? configure = null, bool retries = false)
+    public static ClientHarness Start(Action<IServiceCollection>? configure = null, bool retries = false, string? apiKey = null)
     {
         var fake = new FakeFlexShopper();
         var settings = TestServices.DefaultSettings(fake.BaseUrl, withStorage: false);
         if (!retries)
         {
             settings["FlexShopper:MaxRetryAttempts"] = "0";
+        }
+
+        if (apiKey is not null)
+        {
+            settings["FlexShopper:ApiKey"] = apiKey;
         }
 
         return new ClientHarness(fake, TestServices.Build(settings, configure));
@@ -72,10 +77,15 @@ public sealed class ClientHarness : IDisposable
         Fake.Server.Given(Request.Create().UsingAnyMethod()).RespondWith(response);
     }
 
-    /// <summary>Answers requests to one path (below /v3/) and, optionally, only those carrying this Authorization.</summary>
-    public void Respond(string path, int status, string? body, string? authorization = null)
+    /// <summary>Answers requests to one path (below /v3/; any path when null) and, optionally, only those carrying this Authorization.</summary>
+    public void Respond(string? path, int status, string? body, string? authorization = null)
     {
-        var request = Request.Create().WithPath("/v3/" + path).UsingAnyMethod();
+        var request = Request.Create().UsingAnyMethod();
+        if (path is not null)
+        {
+            request = request.WithPath("/v3/" + path);
+        }
+
         if (authorization is not null)
         {
             request = request.WithHeader("Authorization", authorization);

@@ -57,6 +57,7 @@ public sealed record VerificationAnswer(string QuestionId, string ChoiceId);
 /// <summary>What FlexShopper says of a routing number. [INF] shape.</summary>
 public sealed record RoutingNumberInfo
 {
+    [JsonRequired]
     public bool Valid { get; init; }
     public string? BankName { get; init; }
 }
