@@ -250,8 +250,8 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
         {
             // The key may have been rotated in Key Vault. Only calls that are safe to repeat are sent again; a
             // customer-bound call never is, since its token belongs to the old key.
-            var fresh = await _keys.RefreshAfterRejectionAsync(key, cancellationToken).ConfigureAwait(false);
-            if (call.IsRetrySafe && fresh.Version != key.Version)
+            var fresh = await RefreshKeyAsync(call, key, cancellationToken).ConfigureAwait(false);
+            if (call.IsRetrySafe && fresh is not null && fresh.Version != key.Version)
             {
                 LogKeyRotated(_logger, call.Operation, fresh.Version);
                 response.Dispose();
@@ -312,23 +312,46 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
 
     private async ValueTask<ApiKey> ResolveKeyAsync(Call call, CancellationToken cancellationToken)
     {
-        if (call.Customer is null)
-        {
-            return await _keys.GetCurrentAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         try
         {
-            // The token may only travel with the key that minted it, whatever the current key is now.
-            return await _keys.GetVersionAsync(call.Customer.KeyVersion, cancellationToken).ConfigureAwait(false);
+            // A customer token may only travel with the key that minted it, whatever the current key is now.
+            return call.Customer is null
+                ? await _keys.GetCurrentAsync(cancellationToken).ConfigureAwait(false)
+                : await _keys.GetVersionAsync(call.Customer.KeyVersion, cancellationToken).ConfigureAwait(false);
         }
-        catch (ApiKeyUnavailableException ex)
+        catch (ApiKeyUnavailableException ex) when (call.Customer is not null)
         {
             throw new FlexShopperApiException(FlexShopperErrorKind.Unauthorized, null, "KeyVersionUnavailable",
                 "The API key that issued this customer token is no longer available; the customer must log in again.", ex)
             { Operation = call.Describe };
         }
+        catch (Exception ex) when (IsKeySourceFailure(ex, cancellationToken))
+        {
+            // Key Vault unreachable with no cached key, or our identity refused: not the customer's doing, and
+            // every failure stays one exception type.
+            LogKeyUnavailable(_logger, call.Operation, ex.GetType().Name);
+            throw new FlexShopperApiException(FlexShopperErrorKind.Transient, null, "ApiKeyUnavailable",
+                $"{call.Describe}: the FlexShopper API key could not be read; try again later.", ex)
+            { Operation = call.Describe };
+        }
     }
+
+    /// <summary>Drops a refused key; null when the key source cannot answer, so FlexShopper's 401 stands.</summary>
+    private async ValueTask<ApiKey?> RefreshKeyAsync(Call call, ApiKey rejected, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _keys.RefreshAfterRejectionAsync(rejected, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsKeySourceFailure(ex, cancellationToken))
+        {
+            LogKeyUnavailable(_logger, call.Operation, ex.GetType().Name);
+            return null;
+        }
+    }
+
+    private static bool IsKeySourceFailure(Exception ex, CancellationToken cancellationToken) =>
+        ex is not FlexShopperApiException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested);
 
     private async Task<HttpResponseMessage> TransmitAsync(Call call, ApiKey key, CancellationToken cancellationToken)
     {
@@ -470,6 +493,9 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "FlexShopper {Operation} failed: {Status} {Code} after {ElapsedMs:F1} ms")]
     private static partial void LogCallFailed(ILogger logger, string operation, int status, string? code, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The FlexShopper API key could not be read for {Operation}: {ErrorType}")]
+    private static partial void LogKeyUnavailable(ILogger logger, string operation, string errorType);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "FlexShopper refused the API key on {Operation}; retrying once with rotated key version {KeyVersion}")]
     private static partial void LogKeyRotated(ILogger logger, string operation, string keyVersion);

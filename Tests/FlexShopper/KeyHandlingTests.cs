@@ -233,6 +233,43 @@ public sealed class KeyHandlingTests
         Assert.Single(harness.Requests);
     }
 
+    [Fact]
+    public async Task A_key_source_failure_is_a_transient_flexshopper_error_without_an_upstream_call()
+    {
+        var keys = Keys();
+        keys.Setup(k => k.GetCurrentAsync(It.IsAny<CancellationToken>())).ThrowsAsync(new InvalidOperationException("vault unreachable"));
+        keys.Setup(k => k.GetVersionAsync("v1", It.IsAny<CancellationToken>())).ThrowsAsync(new HttpRequestException("vault unreachable"));
+        using var harness = ClientHarness.Start(s => s.AddSingleton(keys.Object));
+        harness.RespondToAll(200, """{"data":{"id":"order-1001","userId":"u-1"}}""");
+
+        var keyOnly = await Assert.ThrowsAsync<FlexShopperApiException>(() => harness.Client.GetTransactionAsync("order-1001"));
+        var customer = await Assert.ThrowsAsync<FlexShopperApiException>(() => harness.Client.GetMeAsync(new CustomerCredential("tok", "v1")));
+
+        // Not the customer's doing: they are not told to log in again.
+        Assert.All([keyOnly, customer], e =>
+        {
+            Assert.Equal(FlexShopperErrorKind.Transient, e.Kind);
+            Assert.Equal("ApiKeyUnavailable", e.Code);
+            Assert.Null(e.StatusCode);
+        });
+        Assert.Empty(harness.Requests);
+    }
+
+    [Fact]
+    public async Task A_refresh_that_fails_leaves_flexshoppers_401_standing()
+    {
+        var keys = Keys();
+        keys.Setup(k => k.RefreshAfterRejectionAsync(It.IsAny<ApiKey>(), It.IsAny<CancellationToken>())).ThrowsAsync(new InvalidOperationException("vault unreachable"));
+        using var harness = ClientHarness.Start(s => s.AddSingleton(keys.Object));
+        harness.RespondToAll(401, """{"message":"Invalid authentication credentials"}""");
+
+        var error = await Assert.ThrowsAsync<FlexShopperApiException>(() => harness.Client.GetTransactionAsync("order-1001"));
+
+        Assert.Equal(FlexShopperErrorKind.Unauthorized, error.Kind);
+        Assert.Contains("Invalid authentication credentials", error.Message, StringComparison.Ordinal);
+        Assert.Single(harness.Requests);
+    }
+
     /// <summary>A key provider whose current key is <see cref="NewKey"/> unless a test says otherwise.</summary>
     private static Mock<IApiKeyProvider> Keys()
     {
