@@ -103,7 +103,7 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(passcode);
         // Single-use: never retried (IsRetrySafe stays false) and never logged (only the operation name is).
-        var call = Post("PasscodeLogin", FlexShopperPaths.PasscodeLogin(userId), new PasscodeLoginBody(passcode), Json.PasscodeLoginBody);
+        var call = Post("PasscodeLogin", FlexShopperPaths.PasscodeLogin(userId), new PasscodeLoginBody(passcode), Json.PasscodeLoginBody) with { Secret = passcode };
         var (data, key) = await SendAsync(call, Data(Json.TokenData), cancellationToken).ConfigureAwait(false);
         return string.IsNullOrEmpty(data.Token) ? throw Unexpected(call, "data.token is missing") : new CustomerCredential(data.Token, key.Version);
     }
@@ -218,8 +218,14 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
         public byte[]? Body { get; init; }
         public CustomerCredential? Customer { get; init; }
         public string? CustomerIp { get; init; }
+
+        /// <summary>A secret in the body (the passcode) that must not come back in an error message.</summary>
+        public string? Secret { get; init; }
         public bool IsRetrySafe { get; init; } = Method == HttpMethod.Get;
         public string Describe => $"{Method.Method} {Operation}";
+
+        // Records print every member, and this one holds a passcode and a token.
+        public override string ToString() => Describe;
     }
 
     private static Call Get(string operation, string path) => new(operation, HttpMethod.Get, path);
@@ -244,8 +250,8 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
         {
             // The key may have been rotated in Key Vault. Only calls that are safe to repeat are sent again; a
             // customer-bound call never is, since its token belongs to the old key.
-            var fresh = await _keys.RefreshAfterRejectionAsync(key, cancellationToken).ConfigureAwait(false);
-            if (call.IsRetrySafe && fresh.Version != key.Version)
+            var fresh = await RefreshKeyAsync(call, key, cancellationToken).ConfigureAwait(false);
+            if (call.IsRetrySafe && fresh is not null && fresh.Version != key.Version)
             {
                 LogKeyRotated(_logger, call.Operation, fresh.Version);
                 response.Dispose();
@@ -272,9 +278,10 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
             }
         }
 
-        if (!response.IsSuccessStatusCode || (parsed && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out _)))
+        if (!response.IsSuccessStatusCode
+            || (parsed && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var carried) && carried.ValueKind != JsonValueKind.Null))
         {
-            var error = ErrorFrom(call, response, parsed ? root : null);
+            var error = ErrorFrom(call, key, response, parsed ? root : null);
             LogCallFailed(_logger, call.Operation, (int)response.StatusCode, error.Code, elapsed.TotalMilliseconds);
             throw error;
         }
@@ -305,23 +312,46 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
 
     private async ValueTask<ApiKey> ResolveKeyAsync(Call call, CancellationToken cancellationToken)
     {
-        if (call.Customer is null)
-        {
-            return await _keys.GetCurrentAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         try
         {
-            // The token may only travel with the key that minted it, whatever the current key is now.
-            return await _keys.GetVersionAsync(call.Customer.KeyVersion, cancellationToken).ConfigureAwait(false);
+            // A customer token may only travel with the key that minted it, whatever the current key is now.
+            return call.Customer is null
+                ? await _keys.GetCurrentAsync(cancellationToken).ConfigureAwait(false)
+                : await _keys.GetVersionAsync(call.Customer.KeyVersion, cancellationToken).ConfigureAwait(false);
         }
-        catch (ApiKeyUnavailableException ex)
+        catch (ApiKeyUnavailableException ex) when (call.Customer is not null)
         {
             throw new FlexShopperApiException(FlexShopperErrorKind.Unauthorized, null, "KeyVersionUnavailable",
                 "The API key that issued this customer token is no longer available; the customer must log in again.", ex)
             { Operation = call.Describe };
         }
+        catch (Exception ex) when (IsKeySourceFailure(ex, cancellationToken))
+        {
+            // Key Vault unreachable with no cached key, or our identity refused: not the customer's doing, and
+            // every failure stays one exception type.
+            LogKeyUnavailable(_logger, call.Operation, ex.GetType().Name);
+            throw new FlexShopperApiException(FlexShopperErrorKind.Transient, null, "ApiKeyUnavailable",
+                $"{call.Describe}: the FlexShopper API key could not be read; try again later.", ex)
+            { Operation = call.Describe };
+        }
     }
+
+    /// <summary>Drops a refused key; null when the key source cannot answer, so FlexShopper's 401 stands.</summary>
+    private async ValueTask<ApiKey?> RefreshKeyAsync(Call call, ApiKey rejected, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _keys.RefreshAfterRejectionAsync(rejected, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsKeySourceFailure(ex, cancellationToken))
+        {
+            LogKeyUnavailable(_logger, call.Operation, ex.GetType().Name);
+            return null;
+        }
+    }
+
+    private static bool IsKeySourceFailure(Exception ex, CancellationToken cancellationToken) =>
+        ex is not FlexShopperApiException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested);
 
     private async Task<HttpResponseMessage> TransmitAsync(Call call, ApiKey key, CancellationToken cancellationToken)
     {
@@ -366,7 +396,7 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
         }
     }
 
-    private static FlexShopperApiException ErrorFrom(Call call, HttpResponseMessage response, JsonElement? root)
+    private static FlexShopperApiException ErrorFrom(Call call, ApiKey key, HttpResponseMessage response, JsonElement? root)
     {
         var status = response.StatusCode;
         string? code = null;
@@ -385,10 +415,14 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
                 message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
                 data = error.TryGetProperty("data", out var d) ? d.Clone() : null;
                 // statusCode repeats the real status in case a proxy rewrote the status line (e.g. a 200 carrying an error).
-                if (error.TryGetProperty("statusCode", out var sc) && sc.TryGetInt32(out var inner) && inner >= 400 && (int)status < 400)
+                if (error.TryGetProperty("statusCode", out var sc) && StatusOf(sc) is >= 400 and < 600 and var inner && (int)status < 400)
                 {
                     status = (HttpStatusCode)inner;
                 }
+            }
+            else if (obj.TryGetProperty("error", out var text) && text.ValueKind == JsonValueKind.String)
+            {
+                message = text.GetString(); // {"error": "..."}
             }
             else if (obj.TryGetProperty("message", out var bare) && bare.ValueKind == JsonValueKind.String)
             {
@@ -401,6 +435,15 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
             status = HttpStatusCode.BadGateway; // an error object with no usable status
         }
 
+        // FlexShopper may echo what it was sent; the message reaches logs and problem documents.
+        string?[] secrets = [key.Value, call.Customer?.Token, call.Secret];
+        code = Redact(code, secrets);
+        message = Redact(message, secrets);
+        if (data is { } echoed && Redact(echoed.GetRawText(), secrets) != echoed.GetRawText())
+        {
+            data = null;
+        }
+
         return new FlexShopperApiException(FlexShopperApiException.KindFor(status), status, code,
             $"{call.Describe} failed with {(int)status}{(code is null ? "" : " " + code)}: {message ?? response.ReasonPhrase ?? "no message"}")
         {
@@ -408,6 +451,31 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
             Operation = call.Describe,
             RetryAfter = RetryAfterOf(response),
         };
+    }
+
+    private static int? StatusOf(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Number when value.TryGetInt32(out var n) => n,
+        JsonValueKind.String when int.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) => n,
+        _ => null,
+    };
+
+    private static string? Redact(string? text, string?[] secrets)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        foreach (var secret in secrets)
+        {
+            if (!string.IsNullOrEmpty(secret))
+            {
+                text = text.Replace(secret, "[redacted]", StringComparison.Ordinal);
+            }
+        }
+
+        return text;
     }
 
     private static TimeSpan? RetryAfterOf(HttpResponseMessage response) => response.Headers.RetryAfter switch
@@ -425,6 +493,9 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "FlexShopper {Operation} failed: {Status} {Code} after {ElapsedMs:F1} ms")]
     private static partial void LogCallFailed(ILogger logger, string operation, int status, string? code, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The FlexShopper API key could not be read for {Operation}: {ErrorType}")]
+    private static partial void LogKeyUnavailable(ILogger logger, string operation, string errorType);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "FlexShopper refused the API key on {Operation}; retrying once with rotated key version {KeyVersion}")]
     private static partial void LogKeyRotated(ILogger logger, string operation, string keyVersion);

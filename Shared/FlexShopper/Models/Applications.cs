@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace FlexFunctions.Shared.FlexShopper.Models;
 
 /// <summary>Body of Initiate Application. Carries SSN, date of birth and bank details: never log it.</summary>
@@ -6,6 +8,8 @@ public sealed record ApplicationRequest
     public required string Street1 { get; init; }
     public string? Street2 { get; init; }
     public required string City { get; init; }
+    /// <summary>Two-letter state code; the API names this field <c>regionAbbr</c> (unlike Checkout's <c>region</c>).</summary>
+    [JsonPropertyName("regionAbbr")]
     public required string Region { get; init; }
     public required string PostalCode { get; init; }
     public required string Country { get; init; }
@@ -53,6 +57,7 @@ public sealed record VerificationAnswer(string QuestionId, string ChoiceId);
 /// <summary>What FlexShopper says of a routing number. [INF] shape.</summary>
 public sealed record RoutingNumberInfo
 {
+    [JsonRequired]
     public bool Valid { get; init; }
     public string? BankName { get; init; }
 }

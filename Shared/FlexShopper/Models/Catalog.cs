@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace FlexFunctions.Shared.FlexShopper.Models;
 
 public sealed record ProductPage(IReadOnlyList<Product> Products);
@@ -5,4 +7,4 @@ public sealed record ProductPage(IReadOnlyList<Product> Products);
 /// <summary>A FlexShopper-eligible product; <c>url</c> is its marketplace page.</summary>
 public sealed record Product(string Sku, string? Name, string? Url);
 
-public sealed record LeaseSettings(decimal MinimumOrderValue);
+public sealed record LeaseSettings([property: JsonRequired] decimal MinimumOrderValue);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace FlexFunctions.Shared.FlexShopper.Models;
 
 /// <summary>Body of Create Lease. The lease total must be at least $49.95.</summary>
@@ -87,4 +89,4 @@ public sealed record CheckoutAddress(string Street1, string City, string Region,
     public string? Street2 { get; init; }
 }
 
-public sealed record CheckoutResult(string? Id, Uri RedirectUri);
+public sealed record CheckoutResult(string? Id, [property: JsonRequired] Uri RedirectUri);

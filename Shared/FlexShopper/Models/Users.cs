@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace FlexFunctions.Shared.FlexShopper.Models;
 
@@ -59,7 +60,7 @@ public sealed record UserPage(IReadOnlyList<FlexShopperUser> Users, PageMeta? Me
 
 public sealed record PageMeta(int? Count, int? TotalPages, int? Page, int? Limit);
 
-public sealed record UserExistsResult(bool Exists, string? UserId);
+public sealed record UserExistsResult([property: JsonRequired] bool Exists, string? UserId);
 
 /// <summary>Body of Deeply Verify User Exists (3.2.0+).</summary>
 public sealed record DeepUserExistsRequest(string Email, string Phone, PostalAddress Address);
@@ -69,7 +70,7 @@ public sealed record PostalAddress(string Street1, string City, string Region, s
     public string? Street2 { get; init; }
 }
 
-public sealed record DeepUserExistsResult(bool EmailExists, bool PhoneExists, bool AddressExists);
+public sealed record DeepUserExistsResult([property: JsonRequired] bool EmailExists, [property: JsonRequired] bool PhoneExists, [property: JsonRequired] bool AddressExists);
 
 internal sealed record ChildKeyResponse(string? Status, string? ChildKey);
 
