@@ -57,13 +57,27 @@ internal static class FlexShopperRegistration
         var retriesEnabled = options.MaxRetryAttempts > 0;
         // Passcodes, applications, leases, signing, finalize, payment methods and user creation must never be
         // sent twice by us: only requests marked retry-safe go round again.
-        pipeline.Retry.ShouldHandle = args => retriesEnabled && IsRetrySafe(args.Context) ? isTransient(args) : PredicateResult.False();
+        // A Retry-After longer than what is left of the total budget cannot be honoured: fail at once as
+        // rate-limited, carrying the server's wait, instead of sleeping into the total timeout.
+        var longestWait = options.TotalTimeout - options.AttemptTimeout;
+        pipeline.Retry.ShouldHandle = args =>
+            retriesEnabled && IsRetrySafe(args.Context) && !WaitsLongerThan(args.Outcome.Result, longestWait)
+                ? isTransient(args)
+                : PredicateResult.False();
 
         pipeline.CircuitBreaker.FailureRatio = options.CircuitBreakerFailureRatio;
         pipeline.CircuitBreaker.MinimumThroughput = options.CircuitBreakerMinimumThroughput;
         pipeline.CircuitBreaker.SamplingDuration = options.CircuitBreakerSamplingDuration;
         pipeline.CircuitBreaker.BreakDuration = options.CircuitBreakerBreakDuration;
     }
+
+    private static bool WaitsLongerThan(HttpResponseMessage? response, TimeSpan longest) =>
+        response?.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta > longest,
+            { Date: { } date } => date - DateTimeOffset.UtcNow > longest,
+            _ => false,
+        };
 
     private static bool IsRetrySafe(ResilienceContext context) =>
         context.GetRequestMessage() is { } request

@@ -71,6 +71,21 @@ public sealed class ResilienceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_Retry_After_beyond_the_total_budget_fails_at_once_as_rate_limited()
+    {
+        Sequence("/v3/transactions/T1", "GET", TransactionJson, (429, "42"));
+        using var services = Build();
+        var clock = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<FlexShopperApiException>(() => services.Get<IFlexShopperClient>().GetTransactionAsync("T1"));
+
+        Assert.Equal(FlexShopperErrorKind.RateLimited, error.Kind);
+        Assert.Equal(TimeSpan.FromSeconds(42), error.RetryAfter);
+        Assert.Equal(1, Calls("/v3/transactions/T1"));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
     public async Task A_passcode_login_answered_503_is_made_exactly_once()
     {
         Sequence("/v3/users/U1/passcode-login", "POST", """{"data":{"token":"tok"}}""", (503, null));
