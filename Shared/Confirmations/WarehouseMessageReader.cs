@@ -55,6 +55,11 @@ public sealed class WarehouseMessageReader(IOptions<ConfirmationsOptions> option
         }
         catch (JsonException ex)
         {
+            if (json.AsSpan().TrimStart()[0] != '{')
+            {
+                return new ReadResult(null, "The message must be a JSON object: one event per message.", encoding);
+            }
+
             var path = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? null : ex.Path.TrimStart('$', '.');
             return new ReadResult(null, path is null
                 ? "The message is not valid JSON: " + FirstSentence(ex.Message)
