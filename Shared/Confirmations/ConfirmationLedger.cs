@@ -185,20 +185,24 @@ public sealed class ConfirmationLedger
         return row.HasValue && row.Value is not null ? ToEntry(row.Value) : null;
     }
 
-    /// <summary>Forgets an event that is not done, so a replayed copy is processed afresh. Returns false for a done one.</summary>
-    public async Task<bool> ResetAsync(string transactionId, string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Forgets a rejected event so a replayed copy is processed afresh. A done event is kept (the replay is then
+    /// acknowledged as a duplicate) and so is one in progress or released after a transient failure.
+    /// </summary>
+    public async Task ResetAsync(string transactionId, string key, CancellationToken cancellationToken)
     {
         await _created.Value.ConfigureAwait(false);
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionFor(transactionId), key, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!row.HasValue || row.Value is null)
         {
-            return true;
+            return;
         }
 
-        var entry = ToEntry(row.Value);
-        if (entry.State == LedgerState.Done || (entry.State == LedgerState.InProgress && entry.LeaseUntil > _time.GetUtcNow()))
+        // An InProgress row stays: a replayed copy takes it over once its claim runs out, keeping the "outcome unknown"
+        // mark so the transaction is checked before sending again.
+        if (ToEntry(row.Value).State != LedgerState.Rejected)
         {
-            return entry.State != LedgerState.Done;
+            return;
         }
 
         try
@@ -207,10 +211,8 @@ public sealed class ConfirmationLedger
         }
         catch (RequestFailedException ex) when (ex.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
         {
-            // changed meanwhile: the live processing decides
+            // Changed meanwhile: whoever changed it decides.
         }
-
-        return true;
     }
 
     /// <summary>Units per SKU already confirmed for this transaction and event type by other done events (empty SKU = whole transaction).</summary>
