@@ -1,0 +1,243 @@
+using System.Globalization;
+using FlexFunctions.Shared.FlexShopper;
+using FlexFunctions.Shared.FlexShopper.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FlexFunctions.Shared.Confirmations;
+
+/// <summary>One delivery of a queue message: its text and what the queue says about it.</summary>
+public sealed record WarehouseDelivery(string? Text, string? MessageId, long DequeueCount);
+
+/// <summary>How a delivery ended when it did not throw.</summary>
+public enum ProcessOutcome
+{
+    /// <summary>FlexShopper confirmed the event on this delivery.</summary>
+    Confirmed,
+
+    /// <summary>The event was already done: acknowledged without calling FlexShopper.</summary>
+    Duplicate,
+
+    /// <summary>An earlier attempt had reached FlexShopper (seen on the transaction): recorded as done without sending again.</summary>
+    AlreadyApplied,
+
+    /// <summary>Bad message or a permanent FlexShopper refusal: written to the failed-events table, not retried.</summary>
+    Rejected,
+}
+
+/// <summary>Thrown so the queue redelivers the message later; the reason is kept in the ledger for the poison record.</summary>
+public sealed class TransientConfirmationException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Validates, deduplicates, calls FlexShopper and records the outcome of one warehouse event delivery. Transient
+/// failures throw <see cref="TransientConfirmationException"/>; everything else completes the delivery.
+/// </summary>
+public sealed partial class ConfirmationProcessor(
+    WarehouseMessageReader reader,
+    ConfirmationLedger ledger,
+    FailedEventStore failures,
+    IFlexShopperClient flexShopper,
+    IOptions<ConfirmationsOptions> options,
+    ILogger<ConfirmationProcessor> logger)
+{
+    public async Task<ProcessOutcome> ProcessAsync(WarehouseDelivery delivery, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var read = reader.Read(delivery.Text);
+        if (read.Event is not { } e)
+        {
+            await RecordAsync(FailedEventKinds.Failed, read.Reason!, delivery, read, null, null, cancellationToken).ConfigureAwait(false);
+            LogBadMessage(logger, delivery.MessageId, read.Reason!);
+            return ProcessOutcome.Rejected;
+        }
+
+        var claim = await ledger.TryClaimAsync(e, delivery.MessageId, cancellationToken).ConfigureAwait(false);
+        switch (claim.Status)
+        {
+            case ClaimStatus.AlreadyDone:
+                LogDuplicate(logger, e.Type, e.Key, delivery.MessageId);
+                return ProcessOutcome.Duplicate;
+            case ClaimStatus.PreviouslyRejected:
+                // Already in the failed-events table; the operator's replay resets it.
+                LogDuplicate(logger, e.Type, e.Key, delivery.MessageId);
+                return ProcessOutcome.Duplicate;
+            case ClaimStatus.HeldElsewhere:
+                throw new TransientConfirmationException(string.Create(CultureInfo.InvariantCulture,
+                    $"Event {e.Key} is being processed by another delivery until {claim.LeaseUntil:O}; retry later."));
+        }
+
+        // Stop before the claim runs out so no other delivery can take over while this one is still calling.
+        var lease = options.Value.ClaimLease;
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        attempt.CancelAfter(lease - TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, lease.Ticks / 5)));
+        try
+        {
+            if (claim.PreviousOutcomeUnknown && await AlreadyAppliedAsync(e, attempt.Token).ConfigureAwait(false))
+            {
+                await ledger.MarkDoneAsync(claim, CancellationToken.None).ConfigureAwait(false);
+                LogAlreadyApplied(logger, e.Type, e.Key, claim.Attempt);
+                return ProcessOutcome.AlreadyApplied;
+            }
+
+            var itemFailures = await SendAsync(e, attempt.Token).ConfigureAwait(false);
+            if (!await ledger.MarkDoneAsync(claim, CancellationToken.None).ConfigureAwait(false))
+            {
+                LogClaimLost(logger, e.Type, e.Key);
+            }
+
+            if (itemFailures is not null)
+            {
+                await RecordAsync(FailedEventKinds.Review, itemFailures, delivery, read, claim, null, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            LogConfirmed(logger, e.Type, e.Key, claim.Attempt);
+            return ProcessOutcome.Confirmed;
+        }
+        catch (FlexShopperApiException ex) when (ex.IsTransient)
+        {
+            // A 5xx or 429 answer means FlexShopper did not act; no answer at all (timeout, transport) might have.
+            var reason = "FlexShopper transient failure: " + ex.Message;
+            await ledger.ReleaseAsync(claim, reason, outcomeUnknown: ex.StatusCode is null, CancellationToken.None).ConfigureAwait(false);
+            LogTransient(logger, e.Type, e.Key, delivery.DequeueCount, ex.Message);
+            throw new TransientConfirmationException(reason, ex);
+        }
+        catch (FlexShopperApiException ex) when (ex.Kind == FlexShopperErrorKind.UnexpectedResponse)
+        {
+            // A success status whose body we cannot read: FlexShopper acted, so sending again would double it.
+            await ledger.MarkDoneAsync(claim, CancellationToken.None).ConfigureAwait(false);
+            await RecordAsync(FailedEventKinds.Review, "FlexShopper accepted the event but its answer was unreadable: " + ex.Message, delivery, read, claim, null, CancellationToken.None).ConfigureAwait(false);
+            return ProcessOutcome.Confirmed;
+        }
+        catch (FlexShopperApiException ex)
+        {
+            var reason = $"FlexShopper refused the event ({(ex.StatusCode is { } s ? ((int)s).ToString(CultureInfo.InvariantCulture) : "no status")}{(ex.Code is null ? "" : " " + ex.Code)}): {ex.Message}";
+            await ledger.MarkRejectedAsync(claim, reason, CancellationToken.None).ConfigureAwait(false);
+            await RecordAsync(FailedEventKinds.Failed, reason, delivery, read, claim, null, CancellationToken.None).ConfigureAwait(false);
+            LogRejected(logger, e.Type, e.Key, reason);
+            return ProcessOutcome.Rejected;
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            const string reason = "The attempt ran out of its claim time before FlexShopper answered.";
+            await ledger.ReleaseAsync(claim, reason, outcomeUnknown: true, CancellationToken.None).ConfigureAwait(false);
+            throw new TransientConfirmationException(reason, ex);
+        }
+        catch (Exception ex) when (ex is not TransientConfirmationException)
+        {
+            // Storage trouble or shutdown: give the claim back (outcome unknown) and let the queue redeliver.
+            await ledger.ReleaseAsync(claim, "Processing failed: " + ex.Message, outcomeUnknown: true, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Records a message the queue gave up on, with the last reason the ledger knows, so nothing is lost.</summary>
+    public async Task<FailedEvent> RecordPoisonedAsync(WarehouseDelivery delivery, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var read = reader.Read(delivery.Text);
+        string reason;
+        int? attempts = null;
+        if (read.Event is { } e && await ledger.GetAsync(e.TransactionId, e.Key, cancellationToken).ConfigureAwait(false) is { } entry)
+        {
+            attempts = entry.Attempts;
+            reason = entry.State == LedgerState.Done
+                ? "Moved to the poison queue although the event is confirmed (a late duplicate); replaying it is harmless."
+                : string.Create(CultureInfo.InvariantCulture, $"Gave up after {entry.Attempts} attempt(s); last failure: {entry.LastError ?? "none recorded (the attempt did not report back)"}");
+        }
+        else
+        {
+            reason = read.Reason ?? "Gave up after every delivery failed before the event reached the ledger (storage unavailable?).";
+        }
+
+        var recorded = await RecordAsync(FailedEventKinds.Poisoned, reason, delivery, read, null, attempts, cancellationToken).ConfigureAwait(false);
+        LogPoisoned(logger, delivery.MessageId, reason);
+        return recorded;
+    }
+
+    private Task<FailedEvent> RecordAsync(string kind, string reason, WarehouseDelivery delivery, ReadResult read, LedgerClaim? claim, int? attempts, CancellationToken cancellationToken) =>
+        failures.RecordAsync(new FailedEvent
+        {
+            Kind = kind,
+            Id = EventKey.Hash(delivery.Text ?? ""),
+            Reason = reason,
+            TransactionId = read.TransactionId,
+            EventType = read.Type,
+            EventKey = read.Event?.Key,
+            MessageId = delivery.MessageId,
+            DequeueCount = delivery.DequeueCount,
+            Attempts = attempts ?? claim?.Attempt,
+            Encoding = read.Encoding,
+        }, delivery.Text, cancellationToken);
+
+    /// <summary>Sends the event; returns a description of items FlexShopper did not act on, if any.</summary>
+    private async Task<string?> SendAsync(ValidEvent e, CancellationToken cancellationToken)
+    {
+        switch (e.Type)
+        {
+            case WarehouseEventTypes.Shipment:
+                var shipped = e.Items.Select(i => new ShippedItem(i.Carrier!, i.ShipDate!)
+                {
+                    Sku = i.Sku,
+                    Quantity = i.Quantity,
+                    TrackingNumber = i.TrackingNumber,
+                    TrackingLink = i.TrackingLink,
+                    DeliveryDate = i.DeliveryDate,
+                }).ToList();
+                await flexShopper.ConfirmShipmentAsync(e.TransactionId, new ShipmentConfirmation(shipped), cancellationToken).ConfigureAwait(false);
+                return null;
+            case WarehouseEventTypes.Receipt:
+                var received = e.Items.Count == 0 ? null : e.Items.Select(i => new ReceivedItem { Sku = i.Sku, Quantity = i.Quantity, ReceivedDate = i.ReceivedDate }).ToList();
+                await flexShopper.ConfirmReceiptAsync(e.TransactionId, new ReceiptConfirmation(received), cancellationToken).ConfigureAwait(false);
+                return null;
+            case WarehouseEventTypes.Cancel:
+                var canceled = await flexShopper.CancelItemsAsync(e.TransactionId, ToItems(e), cancellationToken).ConfigureAwait(false);
+                return Describe("cancel", canceled.Failed);
+            default:
+                var returned = await flexShopper.ReturnItemsAsync(e.TransactionId, ToItems(e), cancellationToken).ConfigureAwait(false);
+                return Describe("return", returned.Failed);
+        }
+    }
+
+    private static ItemsRequest ToItems(ValidEvent e) =>
+        new(e.Items.Count == 0 ? null : e.Items.Select(i => new ItemQuantity(i.Sku!, i.Quantity)).ToList());
+
+    private static string? Describe(string what, IReadOnlyList<ItemQuantity>? failed) => failed is { Count: > 0 }
+        ? $"FlexShopper accepted the event but did not {what}: " + string.Join(", ", failed.Select(f => f.Quantity is { } q ? string.Create(CultureInfo.InvariantCulture, $"{f.Sku} x{q}") : f.Sku))
+        : null;
+
+    /// <summary>
+    /// After an attempt whose outcome is unknown (its process died or FlexShopper did not answer), looks at the
+    /// transaction: if it already shows this event's units on top of those of earlier done events, the event is
+    /// not sent again. When the transaction cannot tell (its item status counts are absent), we send again.
+    /// </summary>
+    private async Task<bool> AlreadyAppliedAsync(ValidEvent e, CancellationToken cancellationToken)
+    {
+        var transaction = await flexShopper.GetTransactionAsync(e.TransactionId, cancellationToken).ConfigureAwait(false);
+        var earlier = await ledger.DoneQuantitiesAsync(e.TransactionId, e.Type, e.Key, cancellationToken).ConfigureAwait(false);
+        return TransactionStatus.Shows(transaction, e, earlier);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse message {MessageId} rejected: {Reason}")]
+    private static partial void LogBadMessage(ILogger logger, string? messageId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Warehouse {Type} event {EventKey} already handled; message {MessageId} acknowledged without calling FlexShopper")]
+    private static partial void LogDuplicate(ILogger logger, string type, string eventKey, string? messageId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Warehouse {Type} event {EventKey} confirmed by FlexShopper on attempt {Attempt}")]
+    private static partial void LogConfirmed(ILogger logger, string type, string eventKey, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse {Type} event {EventKey}: attempt {Attempt} found it already applied at FlexShopper; not sent again")]
+    private static partial void LogAlreadyApplied(ILogger logger, string type, string eventKey, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse {Type} event {EventKey} confirmed but its claim had been taken over; the other delivery will find it applied")]
+    private static partial void LogClaimLost(ILogger logger, string type, string eventKey);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse {Type} event {EventKey} failed transiently on delivery {DequeueCount}: {Reason}")]
+    private static partial void LogTransient(ILogger logger, string type, string eventKey, long dequeueCount, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Warehouse {Type} event {EventKey} rejected for good: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string type, string eventKey, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Warehouse message {MessageId} was poisoned: {Reason}")]
+    private static partial void LogPoisoned(ILogger logger, string? messageId, string reason);
+}

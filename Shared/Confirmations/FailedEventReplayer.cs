@@ -1,0 +1,89 @@
+using FlexFunctions.Shared.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace FlexFunctions.Shared.Confirmations;
+
+/// <summary>The operator list: failed, poisoned and review events with their reasons.</summary>
+public sealed record FailedEventList(IReadOnlyList<FailedEvent> Events, int Count);
+
+/// <summary>What a replay did: events put back on the live queue, and those it could not replay and why.</summary>
+public sealed record ReplayReport(IReadOnlyList<string> Replayed, IReadOnlyList<ReplaySkip> Skipped);
+
+public sealed record ReplaySkip(string Kind, string Id, string Reason);
+
+/// <summary>
+/// Operator tools over the failed-events table: list, and replay one or all back onto the live warehouse queue
+/// once the cause is fixed. A replayed event is forgotten by the ledger (unless done) so it is processed afresh;
+/// a done one is acknowledged as a duplicate, so replaying can never confirm twice.
+/// </summary>
+public sealed partial class FailedEventReplayer(FailedEventStore store, ConfirmationLedger ledger, WarehouseQueue queue, ILogger<FailedEventReplayer> logger)
+{
+    public async Task<FailedEventList> ListAsync(string? kind, CancellationToken cancellationToken)
+    {
+        var events = await store.ListAsync(kind, cancellationToken).ConfigureAwait(false);
+        return new FailedEventList(events, events.Count);
+    }
+
+    /// <summary>Replays one event; null when there is no such event.</summary>
+    public async Task<ReplayReport?> ReplayOneAsync(string kind, string id, CancellationToken cancellationToken)
+    {
+        var found = await store.GetAsync(kind, id, cancellationToken).ConfigureAwait(false);
+        if (found is not { } row)
+        {
+            return null;
+        }
+
+        var replayed = new List<string>();
+        var skipped = new List<ReplaySkip>();
+        await ReplayAsync(row.Event, row.ETag, replayed, skipped, cancellationToken).ConfigureAwait(false);
+        return new ReplayReport(replayed, skipped);
+    }
+
+    /// <summary>Replays every replayable event of a kind (failed and poisoned when no kind is given).</summary>
+    public async Task<ReplayReport> ReplayAllAsync(string? kind, CancellationToken cancellationToken)
+    {
+        var replayed = new List<string>();
+        var skipped = new List<ReplaySkip>();
+        foreach (var k in kind is null ? [FailedEventKinds.Failed, FailedEventKinds.Poisoned] : new[] { kind })
+        {
+            foreach (var listed in await store.ListAsync(k, cancellationToken).ConfigureAwait(false))
+            {
+                if (await store.GetAsync(listed.Kind, listed.Id, cancellationToken).ConfigureAwait(false) is { } row)
+                {
+                    await ReplayAsync(row.Event, row.ETag, replayed, skipped, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return new ReplayReport(replayed, skipped);
+    }
+
+    private async Task ReplayAsync(FailedEvent e, Azure.ETag etag, List<string> replayed, List<ReplaySkip> skipped, CancellationToken cancellationToken)
+    {
+        if (e.Kind == FailedEventKinds.Review)
+        {
+            skipped.Add(new ReplaySkip(e.Kind, e.Id, "FlexShopper already accepted this event; fix the items by hand or send a new event."));
+            return;
+        }
+
+        if (e.Truncated || string.IsNullOrEmpty(e.Message))
+        {
+            skipped.Add(new ReplaySkip(e.Kind, e.Id, "Only part of the message was kept (it was oversized); ask the warehouse to resend it."));
+            return;
+        }
+
+        if (e.EventKey is not null && e.TransactionId is not null)
+        {
+            await ledger.ResetAsync(e.TransactionId, e.EventKey, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Send first, delete after: a crash in between leaves a second copy, which the ledger deduplicates.
+        await queue.Client.SendMessageAsync(e.Message, cancellationToken).ConfigureAwait(false);
+        await store.DeleteAsync(e.Kind, e.Id, etag, cancellationToken).ConfigureAwait(false);
+        replayed.Add(e.Id);
+        LogReplayed(logger, e.Kind, e.Id, e.TransactionId);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replayed {Kind} warehouse event {Id} (transaction {TransactionId}) onto the live queue")]
+    private static partial void LogReplayed(ILogger logger, string kind, string id, string? transactionId);
+}

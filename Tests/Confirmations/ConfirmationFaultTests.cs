@@ -1,0 +1,134 @@
+using FlexFunctions.Functions.Queues;
+using FlexFunctions.Shared.Confirmations;
+using FlexFunctions.Shared.FlexShopper;
+using FlexFunctions.Shared.FlexShopper.Models;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+
+namespace FlexFunctions.Tests.Confirmations;
+
+public sealed class ConfirmationFaultTests
+{
+    private const string Tx = ConfirmationHarness.Transaction;
+    private const string ShipPath = $"transactions/{Tx}/confirm-shipment";
+
+    [Fact]
+    public async Task A_503_makes_the_delivery_fail_and_the_redelivery_confirms_once()
+    {
+        await using var h = new ConfirmationHarness();
+        h.Fake.Server.Given(Request.Create().WithPath("/v3/" + ShipPath).UsingPost()).InScenario("outage").WillSetStateTo("up")
+            .RespondWith(Response.Create().WithStatusCode(503).WithBody("{\"error\":{\"statusCode\":503,\"message\":\"maintenance\"}}"));
+        h.Fake.Server.Given(Request.Create().WithPath("/v3/" + ShipPath).UsingPost()).InScenario("outage").WhenStateIs("up")
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody("{\"data\":{}}"));
+
+        var queued = await h.ThroughQueue(ConfirmationHarness.Shipment());
+        var function = new WarehouseEventsFunction(h.Processor);
+        var failure = await Assert.ThrowsAsync<TransientConfirmationException>(() => function.Run(queued, CancellationToken.None));
+        Assert.Contains("503", failure.Message, StringComparison.Ordinal);
+
+        var key = h.Services.Get<WarehouseMessageReader>().Read(ConfirmationHarness.Shipment()).Event!.Key;
+        var afterFailure = await h.Ledger.GetAsync(Tx, key, CancellationToken.None);
+        Assert.Equal(LedgerState.InProgress, afterFailure!.State);
+        Assert.Contains("503", afterFailure.LastError, StringComparison.Ordinal);
+
+        Assert.Equal(ProcessOutcome.Confirmed, await h.Deliver(ConfirmationHarness.Shipment(), dequeueCount: 2));
+        Assert.Equal(ProcessOutcome.Duplicate, await h.Deliver(ConfirmationHarness.Shipment(), dequeueCount: 3));
+        Assert.Equal(2, h.Calls("POST", ShipPath).Count); // the 503 and the one success
+        Assert.Equal(LedgerState.Done, (await h.Ledger.GetAsync(Tx, key, CancellationToken.None))!.State);
+        Assert.Empty(await h.Failures.ListAsync(null, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_404_transaction_not_found_is_recorded_as_failed_and_not_retried()
+    {
+        await using var h = new ConfirmationHarness();
+        h.Answer(ShipPath, 404, "{\"error\":{\"statusCode\":404,\"code\":\"TransactionNotFound\",\"message\":\"The transaction with the provided id was not found\"}}");
+
+        Assert.Equal(ProcessOutcome.Rejected, await h.Deliver(ConfirmationHarness.Shipment()));
+        // A redelivered or duplicated copy does not try again: the operator replays once the cause is fixed.
+        Assert.Equal(ProcessOutcome.Duplicate, await h.Deliver(ConfirmationHarness.Shipment()));
+
+        Assert.Single(h.Calls("POST", ShipPath));
+        var failed = Assert.Single(await h.Failures.ListAsync(FailedEventKinds.Failed, CancellationToken.None));
+        Assert.Contains("404", failed.Reason, StringComparison.Ordinal);
+        Assert.Contains("TransactionNotFound", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal(Tx, failed.TransactionId);
+        Assert.Equal(ConfirmationHarness.Shipment(), failed.Message);
+    }
+
+    [Fact]
+    public async Task A_crash_after_FlexShopper_confirmed_but_before_the_ledger_write_does_not_confirm_again()
+    {
+        await using var h = new ConfirmationHarness();
+        h.Answer(ShipPath, 200);
+        h.AnswerTransaction("""[{"sku":"SKU-1","quantity":{"ordered":2,"shipped":2}}]""");
+        await CrashAfterUpstreamSuccess(h);
+
+        // While the dead attempt's claim lasts, a redelivery backs off instead of calling.
+        await Assert.ThrowsAsync<TransientConfirmationException>(() => h.Deliver(ConfirmationHarness.Shipment(), 2));
+
+        h.Clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(ProcessOutcome.AlreadyApplied, await h.Deliver(ConfirmationHarness.Shipment(), 3));
+        Assert.Single(h.Calls("POST", ShipPath));
+        Assert.Single(h.Calls("GET", $"transactions/{Tx}"));
+        Assert.Equal(ProcessOutcome.Duplicate, await h.Deliver(ConfirmationHarness.Shipment(), 4));
+    }
+
+    [Fact]
+    public async Task After_a_crash_an_event_the_transaction_does_not_show_is_sent_again()
+    {
+        await using var h = new ConfirmationHarness();
+        h.Answer(ShipPath, 200);
+        h.AnswerTransaction("""[{"sku":"SKU-1","quantity":{"ordered":2,"shipped":0}}]""");
+        await CrashAfterUpstreamSuccess(h);
+
+        h.Clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(ProcessOutcome.Confirmed, await h.Deliver(ConfirmationHarness.Shipment(), 2));
+        Assert.Equal(2, h.Calls("POST", ShipPath).Count);
+    }
+
+    [Fact]
+    public async Task A_message_the_queue_gave_up_on_is_recorded_as_poisoned_with_the_last_failure()
+    {
+        await using var h = new ConfirmationHarness();
+        h.Answer(ShipPath, 503, "{\"error\":{\"statusCode\":503,\"message\":\"maintenance\"}}");
+        for (var delivery = 1; delivery <= 5; delivery++)
+        {
+            await Assert.ThrowsAsync<TransientConfirmationException>(() => h.Deliver(ConfirmationHarness.Shipment(), delivery));
+        }
+
+        // The host moves it to <queue>-poison; the poison function hands it over.
+        await h.Queue.Client.CreateIfNotExistsAsync();
+        await h.Queue.Client.SendMessageAsync(ConfirmationHarness.Shipment());
+        var poisoned = await h.ReceiveOne();
+        await new WarehousePoisonFunction(h.Processor).Run(poisoned, CancellationToken.None);
+
+        var row = Assert.Single(await h.Failures.ListAsync(FailedEventKinds.Poisoned, CancellationToken.None));
+        Assert.Contains("Gave up after 5 attempt(s)", row.Reason, StringComparison.Ordinal);
+        Assert.Contains("503", row.Reason, StringComparison.Ordinal);
+        Assert.Equal(ConfirmationHarness.Shipment(), row.Message);
+    }
+
+    [Fact]
+    public async Task Items_FlexShopper_did_not_cancel_are_kept_for_review_and_the_event_is_done()
+    {
+        await using var h = new ConfirmationHarness();
+        h.Answer($"transactions/{Tx}/cancel", 200, """{"data":{"canceled":[{"sku":"A","quantity":1}],"failed":[{"sku":"B","quantity":2}]}}""");
+        var message = $$"""{"version":1,"type":"cancel","transactionId":"{{Tx}}","items":[{"sku":"A","quantity":1},{"sku":"B","quantity":2}]}""";
+
+        Assert.Equal(ProcessOutcome.Confirmed, await h.Deliver(message));
+        var review = Assert.Single(await h.Failures.ListAsync(FailedEventKinds.Review, CancellationToken.None));
+        Assert.Contains("did not cancel: B x2", review.Reason, StringComparison.Ordinal);
+        Assert.Equal(ProcessOutcome.Duplicate, await h.Deliver(message));
+    }
+
+    /// <summary>The first delivery's process dies right after FlexShopper confirmed: the claim is taken, the call made, the Done write never happens.</summary>
+    private static async Task CrashAfterUpstreamSuccess(ConfirmationHarness h)
+    {
+        var e = h.Services.Get<WarehouseMessageReader>().Read(ConfirmationHarness.Shipment()).Event!;
+        var claim = await h.Ledger.TryClaimAsync(e, "msg-crashed", CancellationToken.None);
+        Assert.Equal(ClaimStatus.Claimed, claim.Status);
+        await h.Services.Get<IFlexShopperClient>().ConfirmShipmentAsync(Tx,
+            new ShipmentConfirmation([new ShippedItem("UPS", "2026-03-01") { Sku = "SKU-1", Quantity = 2 }]));
+    }
+}

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using FlexFunctions.Functions.Queues;
+using FlexFunctions.Shared.Confirmations;
+
+namespace FlexFunctions.Tests.Confirmations;
+
+public sealed class ConfirmationProcessingTests
+{
+    private const string Tx = ConfirmationHarness.Transaction;
+
+    public static TheoryData<string, string, string, string> EveryType => new()
+    {
+        {
+            "shipment", $"transactions/{Tx}/confirm-shipment", ConfirmationHarness.Shipment(),
+            """{"items":[{"carrier":"UPS","shipDate":"2026-03-01","sku":"SKU-1","quantity":2,"trackingNumber":"1Z999","trackingLink":"https://track.example/1Z999","deliveryDate":"2026-03-04"}]}"""
+        },
+        {
+            "receipt", $"transactions/{Tx}/confirm-receipt",
+            $$"""{"version":1,"type":"receipt","transactionId":"{{Tx}}","items":[{"sku":"SKU-1","quantity":1,"receivedDate":"2026-03-05"}]}""",
+            """{"items":[{"sku":"SKU-1","quantity":1,"receivedDate":"2026-03-05"}]}"""
+        },
+        {
+            "cancel", $"transactions/{Tx}/cancel",
+            $$"""{"version":1,"type":"cancel","transactionId":"{{Tx}}","items":[{"sku":"SKU-2","quantity":1}]}""",
+            """{"items":[{"sku":"SKU-2","quantity":1}]}"""
+        },
+        {
+            "return", $"transactions/{Tx}/return",
+            $$"""{"version":1,"type":"RETURN","transactionId":"{{Tx}}","reference":"RMA-7","items":[{"sku":"SKU-3"}]}""",
+            """{"items":[{"sku":"SKU-3"}]}"""
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(EveryType))]
+    public async Task Each_type_goes_from_the_queue_to_the_right_FlexShopper_call_and_is_recorded_done(string type, string path, string message, string expectedBody)
+    {
+        await using var h = new ConfirmationHarness();
+        h.Answer(path, 200, type switch
+        {
+            "cancel" => """{"data":{"canceled":[{"sku":"SKU-2","quantity":1}],"failed":[]}}""",
+            "return" => """{"data":{"returned":[{"sku":"SKU-3","quantity":1}],"failed":[]}}""",
+            _ => null,
+        });
+
+        var queued = await h.ThroughQueue(message);
+        await new WarehouseEventsFunction(h.Processor).Run(queued, CancellationToken.None);
+
+        var call = Assert.Single(h.Calls("POST", path));
+        Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(expectedBody).RootElement, JsonDocument.Parse(call.RequestMessage!.Body!).RootElement),
+            "Body sent: " + call.RequestMessage.Body);
+        Assert.Equal("test-api-key-0001", call.RequestMessage!.Headers!["Authorization"].Single());
+
+        var read = h.Services.Get<WarehouseMessageReader>().Read(message);
+        var row = await h.Ledger.GetAsync(Tx, read.Event!.Key, CancellationToken.None);
+        Assert.NotNull(row);
+        Assert.Equal(LedgerState.Done, row.State);
+        Assert.Equal(type, row.EventType);
+        Assert.Empty(await h.Failures.ListAsync(null, CancellationToken.None));
+        Assert.DoesNotContain(h.Services.AllLogText(), l => l.Contains("test-api-key-0001", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_same_event_delivered_five_times_in_a_row_calls_FlexShopper_once()
+    {
+        await using var h = new ConfirmationHarness();
+        h.Answer($"transactions/{Tx}/confirm-shipment", 200);
+        var outcomes = new List<ProcessOutcome>();
+        for (var i = 0; i < 5; i++)
+        {
+            // Producers differ in encoding and key order; the event is the same.
+            outcomes.Add(await h.Deliver(i % 2 == 0 ? ConfirmationHarness.Shipment() : ConfirmationHarness.Base64(ConfirmationHarness.Shipment())));
+        }
+
+        Assert.Single(h.Calls("POST", $"transactions/{Tx}/confirm-shipment"));
+        Assert.Equal([ProcessOutcome.Confirmed, ProcessOutcome.Duplicate, ProcessOutcome.Duplicate, ProcessOutcome.Duplicate, ProcessOutcome.Duplicate], outcomes);
+    }
+
+    [Fact]
+    public async Task The_same_event_delivered_five_times_at_once_calls_FlexShopper_once()
+    {
+        await using var h = new ConfirmationHarness();
+        h.Answer($"transactions/{Tx}/confirm-shipment", 200, delayMs: 300);
+
+        var first = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Attempt(h)));
+        Assert.Equal(1, first.Count(o => o == ProcessOutcome.Confirmed));
+        Assert.Equal(4, first.Count(o => o is null)); // "in progress elsewhere": the queue would redeliver these
+
+        // The redeliveries find the event done.
+        var again = await Task.WhenAll(first.Where(o => o is null).Select(_ => Attempt(h)));
+        Assert.All(again, o => Assert.Equal(ProcessOutcome.Duplicate, o));
+        Assert.Single(h.Calls("POST", $"transactions/{Tx}/confirm-shipment"));
+    }
+
+    [Fact]
+    public async Task Different_events_of_one_transaction_are_each_confirmed()
+    {
+        await using var h = new ConfirmationHarness();
+        h.Answer($"transactions/{Tx}/confirm-shipment", 200);
+
+        Assert.Equal(ProcessOutcome.Confirmed, await h.Deliver(ConfirmationHarness.Shipment(quantity: 1, reference: "PICK-1")));
+        Assert.Equal(ProcessOutcome.Confirmed, await h.Deliver(ConfirmationHarness.Shipment(quantity: 1, reference: "PICK-2")));
+        Assert.Equal(ProcessOutcome.Confirmed, await h.Deliver(ConfirmationHarness.Shipment(sku: "SKU-9", quantity: 1)));
+        Assert.Equal(3, h.Calls("POST", $"transactions/{Tx}/confirm-shipment").Count);
+    }
+
+    private static async Task<ProcessOutcome?> Attempt(ConfirmationHarness h)
+    {
+        try
+        {
+            return await h.Deliver(ConfirmationHarness.Shipment());
+        }
+        catch (TransientConfirmationException)
+        {
+            return null;
+        }
+    }
+}
