@@ -151,6 +151,12 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       Tables__FailedEvents: tableNames.FailedEvents
       Tables__Idempotency: tableNames.Idempotency
       Tables__RateLimits: tableNames.RateLimits
+
+      // Warehouse confirmations: claim lease and message limits
+      Confirmations__ClaimLease: '00:01:30'
+      Confirmations__MaxMessageBytes: '49152'
+      Confirmations__MaxItems: '200'
+      Confirmations__MaxStoredMessageChars: '65536'
     }
   }
 }
