@@ -1,4 +1,5 @@
 using FlexFunctions.Shared.FlexShopper;
+using FlexFunctions.Shared.Http;
 using FlexFunctions.Shared.Secrets;
 using FlexFunctions.Shared.Storage;
 using Microsoft.Extensions.Configuration;
@@ -15,6 +16,7 @@ public static class FlexFunctionsRegistration
         services.AddApiKeyProvider(configuration);
         services.AddStorageClients(configuration);
         // Capabilities register themselves below, one line each.
+        services.AddHttpApi(configuration);
         return services;
     }
 }
