@@ -47,33 +47,33 @@ public sealed class CustomerFunctions(ApiEndpoint api, ICustomerAuthService cust
 
     [Function(nameof(RequestPasscode))]
     public Task<IActionResult> RequestPasscode(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/customers/{userId}/passcode")] HttpRequest request, CancellationToken cancellationToken) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/customers/{userId}/passcode")] HttpRequest request, string userId, CancellationToken cancellationToken) =>
         api.RunAsync(request, EndpointRules.Store, async call =>
         {
-            var (userId, bad) = call.RouteId("userId");
+            var bad = ApiCall.CheckId("userId", userId);
             if (bad is not null)
             {
                 return bad;
             }
 
             var (input, problem) = call.Bind(Json.PasscodeRequestInput);
-            return problem ?? JsonResponse.Accepted(await customers.RequestPasscodeAsync(userId!, input!, cancellationToken), Json.PasscodeSent);
+            return problem ?? JsonResponse.Accepted(await customers.RequestPasscodeAsync(userId, input!, cancellationToken), Json.PasscodeSent);
         }, cancellationToken);
 
     /// <summary>The passcode lives only in this request's memory: no idempotency record, no log, no retry.</summary>
     [Function(nameof(LoginCustomer))]
     public Task<IActionResult> LoginCustomer(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/customers/{userId}/login")] HttpRequest request, CancellationToken cancellationToken) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/customers/{userId}/login")] HttpRequest request, string userId, CancellationToken cancellationToken) =>
         api.RunAsync(request, EndpointRules.Store, async call =>
         {
-            var (userId, bad) = call.RouteId("userId");
+            var bad = ApiCall.CheckId("userId", userId);
             if (bad is not null)
             {
                 return bad;
             }
 
             var (input, problem) = call.Bind(Json.LoginInput);
-            return problem ?? JsonResponse.Ok(await customers.LoginAsync(userId!, input!, cancellationToken), Json.SessionResult);
+            return problem ?? JsonResponse.Ok(await customers.LoginAsync(userId, input!, cancellationToken), Json.SessionResult);
         }, cancellationToken);
 
     [Function(nameof(GetCurrentCustomer))]

@@ -27,26 +27,26 @@ public sealed class LeaseFunctions(ApiEndpoint api, ILeaseService leases)
 
     [Function(nameof(GetLease))]
     public Task<IActionResult> GetLease(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/leases/{leaseId}")] HttpRequest request, CancellationToken cancellationToken) =>
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/leases/{leaseId}")] HttpRequest request, string leaseId, CancellationToken cancellationToken) =>
         api.RunAsync(request, EndpointRules.ForCustomer, async call =>
         {
-            var (leaseId, bad) = call.RouteId("leaseId");
-            return bad ?? JsonResponse.Ok(await leases.GetAsync(call.Customer, leaseId!, cancellationToken), Json.Lease);
+            var bad = ApiCall.CheckId("leaseId", leaseId);
+            return bad ?? JsonResponse.Ok(await leases.GetAsync(call.Customer, leaseId, cancellationToken), Json.Lease);
         }, cancellationToken);
 
     [Function(nameof(SignLease))]
     public Task<IActionResult> SignLease(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/leases/{leaseId}/sign")] HttpRequest request, CancellationToken cancellationToken) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/leases/{leaseId}/sign")] HttpRequest request, string leaseId, CancellationToken cancellationToken) =>
         api.RunAsync(request, SignRules, async call =>
         {
-            var (leaseId, bad) = call.RouteId("leaseId");
+            var bad = ApiCall.CheckId("leaseId", leaseId);
             if (bad is not null)
             {
                 return bad;
             }
 
             var (input, problem) = call.Bind(Json.SignLeaseInput);
-            return problem ?? JsonResponse.Ok(await leases.SignAsync(call.Customer, leaseId!, input!, cancellationToken), Json.SignedLease);
+            return problem ?? JsonResponse.Ok(await leases.SignAsync(call.Customer, leaseId, input!, cancellationToken), Json.SignedLease);
         }, cancellationToken);
 
     [Function(nameof(Checkout))]
@@ -60,20 +60,20 @@ public sealed class LeaseFunctions(ApiEndpoint api, ILeaseService leases)
 
     [Function(nameof(FinalizeTransaction))]
     public Task<IActionResult> FinalizeTransaction(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/transactions/{id}/finalize")] HttpRequest request, CancellationToken cancellationToken) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/transactions/{id}/finalize")] HttpRequest request, string id, CancellationToken cancellationToken) =>
         api.RunAsync(request, FinalizeRules, async call =>
         {
-            var (id, bad) = call.RouteId("id");
-            return bad ?? JsonResponse.Ok(await leases.FinalizeAsync(id!, cancellationToken), Json.FinalizeResult);
+            var bad = ApiCall.CheckId("id", id);
+            return bad ?? JsonResponse.Ok(await leases.FinalizeAsync(id, cancellationToken), Json.FinalizeResult);
         }, cancellationToken);
 
     [Function(nameof(GetTransaction))]
     public Task<IActionResult> GetTransaction(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/transactions/{id}")] HttpRequest request, CancellationToken cancellationToken) =>
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/transactions/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
         api.RunAsync(request, EndpointRules.Store, async call =>
         {
-            var (id, bad) = call.RouteId("id");
-            return bad ?? JsonResponse.Ok(await leases.GetTransactionAsync(id!, cancellationToken), Json.PurchaseTransaction);
+            var bad = ApiCall.CheckId("id", id);
+            return bad ?? JsonResponse.Ok(await leases.GetTransactionAsync(id, cancellationToken), Json.PurchaseTransaction);
         }, cancellationToken);
 
     [Function(nameof(ListTransactions))]

@@ -37,14 +37,11 @@ public sealed class ApiCall(HttpRequest request, byte[] body, CustomerCredential
     public (T? Value, IActionResult? Problem) Bind<T>(JsonTypeInfo<T> type)
         where T : class => JsonBody.Parse(body, type);
 
-    /// <summary>A route value that must be a safe identifier.</summary>
-    public (string? Value, IActionResult? Problem) RouteId(string name)
-    {
-        var value = Request.RouteValues.TryGetValue(name, out var raw) ? raw?.ToString() : null;
-        return value is not null && InputPatterns.Id().IsMatch(value)
-            ? (value, null)
-            : (null, Problems.Validation(name, "Must be 1 to 64 letters, digits, '-' or '_'."));
-    }
+    /// <summary>A route value that must be a safe identifier; null when it is.</summary>
+    public static IActionResult? CheckId(string name, string? value) =>
+        value is not null && InputPatterns.Id().IsMatch(value)
+            ? null
+            : Problems.Validation(name, "Must be 1 to 64 letters, digits, '-' or '_'.");
 }
 
 /// <summary>
