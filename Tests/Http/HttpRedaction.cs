@@ -1,0 +1,23 @@
+using FlexFunctions.Tests.Infrastructure;
+
+namespace FlexFunctions.Tests.Http;
+
+/// <summary>Proves no sensitive value of the HTTP tests reached a log line or its structured values.</summary>
+public static class HttpRedaction
+{
+    private static readonly string[] Secrets =
+    [
+        JourneyTests.Passcode, JourneyTests.Token, JourneyTests.Ssn, "123456789", JourneyTests.Account, JourneyTests.Routing,
+        JourneyTests.DateOfBirth, JourneyTests.KeyV1, JourneyTests.KeyV2, "test-api-key-0001",
+    ];
+
+    public static void AssertClean(TestServices app)
+    {
+        var lines = app.AllLogText().ToList();
+        Assert.NotEmpty(lines); // something was logged, so the check is not vacuous
+        foreach (var secret in Secrets)
+        {
+            Assert.DoesNotContain(lines, line => line.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+}
