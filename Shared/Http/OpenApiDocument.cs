@@ -9,7 +9,8 @@ public static class OpenApiDocument
 
     public static string Json => Text.Value;
 
-    public static IActionResult Result() => new ContentResult { Content = Json, ContentType = "application/json; charset=utf-8", StatusCode = 200 };
+    // Written directly (not ContentResult) so it needs no MVC executor.
+    public static IActionResult Result() => new RecordedResponse(200, "application/json; charset=utf-8", System.Text.Encoding.UTF8.GetBytes(Json));
 
     private static string Load()
     {
