@@ -62,7 +62,7 @@ public static class Problems
             FlexShopperErrorKind.NotFound => (StatusCodes.Status404NotFound, "Not found at FlexShopper."),
             FlexShopperErrorKind.Conflict => (StatusCodes.Status409Conflict, "Conflicts with FlexShopper's state."),
             FlexShopperErrorKind.RateLimited => (StatusCodes.Status429TooManyRequests, "FlexShopper is limiting requests: try again later."),
-            FlexShopperErrorKind.Transient when error.StatusCode is null => (StatusCodes.Status503ServiceUnavailable, "FlexShopper is unavailable: try again later."),
+            FlexShopperErrorKind.Transient when error.StatusCode is null or System.Net.HttpStatusCode.ServiceUnavailable => (StatusCodes.Status503ServiceUnavailable, "FlexShopper is unavailable: try again later."),
             _ => (StatusCodes.Status502BadGateway, "FlexShopper failed to answer properly."),
         };
         var retryAfter = error.RetryAfter ?? (status is 429 or 503 ? TimeSpan.FromSeconds(5) : null);

@@ -1,4 +1,5 @@
 using FlexFunctions.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace FlexFunctions.Tests.Http;
 
@@ -11,9 +12,14 @@ public static class HttpRedaction
         JourneyTests.DateOfBirth, JourneyTests.KeyV1, JourneyTests.KeyV2, "test-api-key-0001",
     ];
 
-    public static void AssertClean(TestServices app)
+    public static void AssertClean(TestServices app) => AssertClean(app.AllLogText());
+
+    public static void AssertClean(FakeLogCollector logs) => AssertClean(
+        logs.GetSnapshot().Select(r => r.Message + " " + string.Join(" ", r.StructuredState?.Select(kv => kv.Value) ?? []) + " " + r.Exception));
+
+    private static void AssertClean(IEnumerable<string> text)
     {
-        var lines = app.AllLogText().ToList();
+        var lines = text.ToList();
         Assert.NotEmpty(lines); // something was logged, so the check is not vacuous
         foreach (var secret in Secrets)
         {

@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
 
@@ -107,12 +109,19 @@ public sealed class RotatingKeys : IApiKeyProvider
 /// <summary>Builds the real graph (AddFlexFunctions) against a fake FlexShopper, with host pieces and test overrides.</summary>
 public static class HttpApp
 {
+    /// <summary>Every log record of every app the HTTP tests build, for the suite-wide redaction check.</summary>
+    public static FakeLogCollector SuiteLogs { get; } = new();
+
     public static TestServices Build(FakeFlexShopper flex, Action<Dictionary<string, string?>>? settings = null, Action<IServiceCollection>? configure = null)
     {
         var values = TestServices.DefaultSettings(flex.BaseUrl);
         values["CustomerSession:KeyRingTable"] = Azurite.UniqueName("dpkeys");
         settings?.Invoke(values);
-        return TestServices.Build(values, configure);
+        return TestServices.Build(values, services =>
+        {
+            services.AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(SuiteLogs)));
+            configure?.Invoke(services);
+        });
     }
 
     public static CustomerCredential Credential(string token, string version) => new(token, version);

@@ -92,7 +92,7 @@ public sealed class IdempotencyTests : IDisposable
         _flex.Server.StubJson("POST", "/v3/leases", 200, """{"status":200,"data":{"leaseId":"L2"}}""");
         var retried = await CreateLease(app.Provider, headers);
 
-        Assert.Equal(502, failed.Status);
+        Assert.Equal(503, failed.Status);
         Assert.Equal(201, retried.Status);
         Assert.Equal("L2", retried.Json.GetProperty("leaseId").GetString());
     }
