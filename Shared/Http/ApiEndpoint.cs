@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json.Serialization.Metadata;
 using FlexFunctions.Shared.CustomerAuth;
 using FlexFunctions.Shared.FlexShopper;
@@ -86,18 +87,26 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         }
 
         var call = new ApiCall(request, body, customer);
-        string? key = request.Headers[IdempotencyKeyHeader];
-        if (rules.IdempotentOperation is null || string.IsNullOrEmpty(key))
+        try
         {
-            return await GuardAsync(call, rules, handle).ConfigureAwait(false);
-        }
+            string? key = request.Headers[IdempotencyKeyHeader];
+            if (rules.IdempotentOperation is null || string.IsNullOrEmpty(key))
+            {
+                return await GuardAsync(call, rules, handle).ConfigureAwait(false);
+            }
 
-        if (key.Length > 255)
+            if (key.Length > 255)
+            {
+                return Problems.Validation(IdempotencyKeyHeader, "Must be at most 255 characters.");
+            }
+
+            return await RunOnceAsync(call, rules, rules.IdempotentOperation, key, body, handle, cancellationToken).ConfigureAwait(false);
+        }
+        finally
         {
-            return Problems.Validation(IdempotencyKeyHeader, "Must be at most 255 characters.");
+            // The body (a passcode, an SSN) is held only for this one call: wipe our copy of it.
+            CryptographicOperations.ZeroMemory(body);
         }
-
-        return await RunOnceAsync(call, rules, rules.IdempotentOperation, key, body, handle, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<IActionResult> RunOnceAsync(ApiCall call, EndpointRules rules, string operation, string key, byte[] body, Func<ApiCall, Task<IActionResult>> handle, CancellationToken cancellationToken)

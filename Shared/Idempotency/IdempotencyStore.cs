@@ -56,19 +56,19 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
     private readonly TableServiceClient _service;
     private readonly string _tableName;
     private readonly TimeProvider _time;
-    private readonly Lazy<Task<TableClient>> _table;
+    private readonly SemaphoreSlim _createGate = new(1, 1);
+    private TableClient? _created;
 
     public TableIdempotencyStore(TableServiceClient service, IOptions<TableNames> names, TimeProvider time)
     {
         _service = service;
         _tableName = names.Value.Idempotency;
         _time = time;
-        _table = new Lazy<Task<TableClient>>(CreateTableAsync);
     }
 
     public async Task<IdempotencyBegin> BeginAsync(string operation, string key, string fingerprint, CancellationToken cancellationToken = default)
     {
-        var table = await _table.Value.ConfigureAwait(false);
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var row = RowKey(key);
         var pending = new TableEntity(operation, row)
@@ -132,7 +132,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
 
     public async Task CompleteAsync(string operation, string key, ETag pending, IdempotencyOutcome outcome, CancellationToken cancellationToken = default)
     {
-        var table = await _table.Value.ConfigureAwait(false);
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var done = new TableEntity(operation, RowKey(key))
         {
@@ -159,7 +159,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
 
     public async Task AbandonAsync(string operation, string key, ETag pending, CancellationToken cancellationToken = default)
     {
-        var table = await _table.Value.ConfigureAwait(false);
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await table.DeleteEntityAsync(operation, RowKey(key), pending, cancellationToken).ConfigureAwait(false);
@@ -182,10 +182,29 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
     // Keys are caller-chosen text; a hash keeps the row key within Table Storage's allowed characters.
     private static string RowKey(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    private async Task<TableClient> CreateTableAsync()
+    // Created on first use; a failure is not remembered, so the next call tries again.
+    private async ValueTask<TableClient> TableAsync(CancellationToken cancellationToken)
     {
-        var table = _service.GetTableClient(_tableName);
-        await table.CreateIfNotExistsAsync().ConfigureAwait(false);
-        return table;
+        if (_created is { } ready)
+        {
+            return ready;
+        }
+
+        await _createGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_created is null)
+            {
+                var table = _service.GetTableClient(_tableName);
+                await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+                _created = table;
+            }
+
+            return _created;
+        }
+        finally
+        {
+            _createGate.Release();
+        }
     }
 }
