@@ -1,5 +1,6 @@
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.FlexShopper;
+using FlexFunctions.Shared.Http;
 using FlexFunctions.Shared.Secrets;
 using FlexFunctions.Shared.Storage;
 using Microsoft.Extensions.Configuration;
@@ -17,6 +18,7 @@ public static class FlexFunctionsRegistration
         services.AddStorageClients(configuration);
         // Capabilities register themselves below, one line each.
         services.AddWarehouseConfirmations(configuration);
+        services.AddHttpApi(configuration);
         return services;
     }
 }
