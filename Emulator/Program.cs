@@ -1,0 +1,35 @@
+using FlexShopper.Emulator;
+
+// Usage:
+//   FlexShopper.Emulator [serve] [--urls http://127.0.0.1:5080] [--Emulator:Faults:LatencyMs=200 ...]
+//   FlexShopper.Emulator init-storage <path to local.settings.json>
+//   FlexShopper.Emulator put-message <path to local.settings.json> <json message>
+var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "serve";
+switch (command)
+{
+    case "serve":
+        return await Serve(args.SkipWhile(a => a == "serve").ToArray());
+    case "init-storage" when args.Length == 2:
+        return await LocalStorageTool.InitAsync(args[1]);
+    case "put-message" when args.Length == 3:
+        return await LocalStorageTool.PutMessageAsync(args[1], args[2]);
+    default:
+        await Console.Error.WriteLineAsync("usage: FlexShopper.Emulator [serve] [--urls http://127.0.0.1:5080] | init-storage <local.settings.json> | put-message <local.settings.json> <json>");
+        return 2;
+}
+
+static async Task<int> Serve(string[] args)
+{
+    var configuration = new ConfigurationBuilder()
+        .AddEnvironmentVariables()
+        .AddCommandLine(args)
+        .Build();
+    var options = new EmulatorOptions();
+    configuration.GetSection(EmulatorOptions.Section).Bind(options);
+    var url = configuration["urls"] ?? EmulatorOptions.DefaultUrl;
+    await using var app = EmulatorApp.Build(options, url, args: args);
+    await app.StartAsync();
+    Console.WriteLine($"FlexShopper emulator: {url}/v3/ (API keys: {string.Join(", ", options.ApiKeys)}); admin: {url}/__admin/health, /__admin/outbox");
+    await app.WaitForShutdownAsync();
+    return 0;
+}
