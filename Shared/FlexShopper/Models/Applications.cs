@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace FlexFunctions.Shared.FlexShopper.Models;
 
 /// <summary>Body of Initiate Application. Carries SSN, date of birth and bank details: never log it.</summary>
@@ -6,6 +8,9 @@ public sealed record ApplicationRequest
     public required string Street1 { get; init; }
     public string? Street2 { get; init; }
     public required string City { get; init; }
+
+    /// <summary>2-letter state code; the API names it <c>regionAbbr</c> (v3.2.0 docs, required).</summary>
+    [JsonPropertyName("regionAbbr")]
     public required string Region { get; init; }
     public required string PostalCode { get; init; }
     public required string Country { get; init; }
