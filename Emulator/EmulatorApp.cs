@@ -67,11 +67,11 @@ public static partial class EmulatorApp
         }
         finally
         {
-            if (ctx.Request.Path.StartsWithSegments("/v3"))
+            if (ctx.Request.Path.StartsWithSegments("/v3") && ctx.Items[FaultItem] is not "hang")
             {
                 // Path only: queries carry emails, and headers and bodies carry keys, tokens and passcodes.
                 state.Record(new RequestRecord(DateTimeOffset.UtcNow, ctx.Request.Method, ctx.Request.Path.Value ?? "",
-                    ctx.RequestAborted.IsCancellationRequested && !ctx.Response.HasStarted ? 499 : ctx.Response.StatusCode,
+                    ctx.Response.StatusCode,
                     ctx.Items[FaultItem] as string));
             }
         }
@@ -102,6 +102,8 @@ public static partial class EmulatorApp
                 return;
             case FaultKind.Hang:
                 ctx.Items[FaultItem] = "hang";
+                // Recorded as it starts (status 0: no answer), so a caller that gave up can already see it.
+                state.Record(new RequestRecord(DateTimeOffset.UtcNow, ctx.Request.Method, ctx.Request.Path.Value ?? "", 0, "hang"));
                 try
                 {
                     await Task.Delay(fault.Argument, ctx.RequestAborted);

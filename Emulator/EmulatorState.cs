@@ -670,7 +670,11 @@ public sealed partial class EmulatorState
             }
         }
 
-        Confirm(id, body.Items?.Select(i => new ItemQuantityBody(i.Sku, i.Quantity)).ToList(), "shipment",
+        // SKU is optional: a shipment line without one (carrier and date only) covers the whole transaction.
+        var lines = body.Items is { Count: > 0 } && body.Items.All(i => !string.IsNullOrEmpty(i.Sku))
+            ? body.Items.Select(i => new ItemQuantityBody(i.Sku, i.Quantity)).ToList()
+            : null;
+        Confirm(id, lines, "shipment",
             open: item => item.Signed - item.Canceled - item.Shipped,
             apply: (item, n) => item.Shipped += n);
     }

@@ -160,7 +160,7 @@ public sealed record OutboxMessage(string UserId, string Email, string Transport
 /// <summary>A customer token presented with an API key other than the one that minted it.</summary>
 public sealed record TokenKeyViolation(DateTimeOffset At, string Method, string Path, string UserId, string MintedWithKey, string PresentedWithKey);
 
-/// <summary>One request the v3 API answered: no headers or bodies, so no keys, tokens or passcodes.</summary>
+/// <summary>One v3 request (status 0: hung, no answer). No headers, queries or bodies, so no keys, tokens, emails or passcodes.</summary>
 public sealed record RequestRecord(DateTimeOffset At, string Method, string Path, int Status, string? Fault);
 
 /// <summary>A confirmation (shipment or receipt) that found every unit already confirmed.</summary>
