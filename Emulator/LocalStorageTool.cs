@@ -11,11 +11,11 @@ namespace FlexShopper.Emulator;
 /// </summary>
 internal static class LocalStorageTool
 {
-    public static async Task<int> InitAsync(string settingsPath)
+    public static async Task<int> InitAsync(string settingsPath, string? connectionOverride = null)
     {
         var values = Read(settingsPath);
-        var storage = Connection(values, "Storage");
-        var warehouse = Connection(values, "Warehouse");
+        var storage = connectionOverride ?? Connection(values, "Storage");
+        var warehouse = connectionOverride ?? Connection(values, "Warehouse");
         var tables = new TableServiceClient(storage);
         foreach (var (name, table) in values.Where(kv => kv.Key.StartsWith("Tables__", StringComparison.Ordinal)))
         {
@@ -35,7 +35,7 @@ internal static class LocalStorageTool
         return 0;
     }
 
-    public static async Task<int> PutMessageAsync(string settingsPath, string message)
+    public static async Task<int> PutMessageAsync(string settingsPath, string message, string? connectionOverride = null)
     {
         try
         {
@@ -50,7 +50,7 @@ internal static class LocalStorageTool
         var values = Read(settingsPath);
         var queueName = values.GetValueOrDefault("WarehouseQueueName") ?? throw new InvalidOperationException("WarehouseQueueName is not set.");
         // Plain JSON, as the warehouse writes it; the app accepts plain and base64 alike.
-        var queue = new QueueServiceClient(Connection(values, "Warehouse"), new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None })
+        var queue = new QueueServiceClient(connectionOverride ?? Connection(values, "Warehouse"), new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None })
             .GetQueueClient(queueName);
         try
         {
