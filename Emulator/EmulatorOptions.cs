@@ -7,8 +7,14 @@ public sealed class EmulatorOptions
     public const string DefaultUrl = "http://127.0.0.1:5080";
     public const string DefaultApiKey = "local-emulator-key";
 
-    /// <summary>API keys the gateway accepts. More than one lets rotation and token-binding be exercised.</summary>
-    public List<string> ApiKeys { get; set; } = [DefaultApiKey, "local-emulator-key-2"];
+    /// <summary>Keys accepted when <see cref="ApiKeys"/> is empty.</summary>
+    public static readonly IReadOnlyList<string> DefaultApiKeys = [DefaultApiKey, "local-emulator-key-2"];
+
+    /// <summary>
+    /// API keys the gateway accepts (empty: <see cref="DefaultApiKeys"/>). More than one lets rotation and token
+    /// binding be exercised. Empty by default because configuration binding appends to a list rather than replacing it.
+    /// </summary>
+    public List<string> ApiKeys { get; set; } = [];
 
     /// <summary>How long a passcode can be used (FlexShopper: "a few minutes").</summary>
     public TimeSpan PasscodeLifetime { get; set; } = TimeSpan.FromMinutes(5);

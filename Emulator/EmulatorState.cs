@@ -33,7 +33,7 @@ public sealed partial class EmulatorState
     {
         _options = options;
         _time = time;
-        _apiKeys = new HashSet<string>(options.ApiKeys, StringComparer.Ordinal);
+        _apiKeys = new HashSet<string>(options.ApiKeys.Count > 0 ? options.ApiKeys : EmulatorOptions.DefaultApiKeys, StringComparer.Ordinal);
         _faults = new FaultState(options.Faults.Clone());
     }
 
