@@ -167,6 +167,27 @@ public sealed class EmulatorContractTests
     }
 
     [Fact]
+    public async Task A_retired_key_is_refused_and_the_request_log_keeps_no_emails()
+    {
+        await using var emulator = await RunningEmulator.StartAsync();
+        using var lookup = await emulator.SendAsync(HttpMethod.Get, "user-exists?email=grace@example.com");
+        Assert.Equal(HttpStatusCode.OK, lookup.StatusCode);
+
+        using var retire = await emulator.Http.PutAsync("__admin/keys", new StringContent(
+            $$"""{"apiKeys":["{{RunningEmulator.OtherKey}}"]}""", System.Text.Encoding.UTF8, "application/json"));
+        using var retired = await emulator.SendAsync(HttpMethod.Get, "products", RunningEmulator.Key);
+        using var current = await emulator.SendAsync(HttpMethod.Get, "products", RunningEmulator.OtherKey);
+
+        Assert.Equal(HttpStatusCode.NoContent, retire.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, retired.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, current.StatusCode);
+        using var requests = await emulator.Http.GetAsync("__admin/requests");
+        var log = await requests.Content.ReadAsStringAsync();
+        Assert.Contains("/v3/user-exists", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("grace@example.com", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Only_loopback_addresses_are_accepted()
     {
         Assert.Throws<ArgumentException>(() => EmulatorApp.Build(new EmulatorOptions(), "http://0.0.0.0:5080"));
