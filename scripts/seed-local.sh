@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Seeds example data into the running local FlexShopper emulator (start it with scripts/run-local.sh) and prints
-# the commands that walk a customer's journey through the app. The same requests are in scripts/journey.http.
+# the commands that walk a customer's journey through the app (with scripts/local-api.sh). The same requests, for
+# an editor's HTTP client, are in scripts/journey.http; Tests/EndToEnd/WalkthroughContractTests.cs checks both.
 #
 # Seeded: a returning customer returning@example.com, already approved ($2,000 limit), so the walk-through can
 # start at login. New customers are created through the app itself (first steps below).
@@ -44,37 +45,43 @@ else
 fi
 USER_ID=$(v3 GET "user-exists?email=$EMAIL" | field userId)
 
+ORDER=order-$(date +%H%M%S)
+TODAY=$(date +%F)
 cat <<MSG
 
-Walk the journey (Functions host at $FUNCTIONS_URL; every request also in scripts/journey.http). Locally
-Core Tools does not check function keys; in Azure send x-functions-key.
+Walk the journey: paste these into a second shell in the repository root (Functions host at $FUNCTIONS_URL).
+ff (scripts/local-api.sh) sends \$SESSION as X-Customer-Session, \$IDEMPOTENCY_KEY as Idempotency-Key, and signs
+the body when \$WEBHOOK_SECRET is set (only needed with Webhook__RequireSignature=true).
 
-# 1. Look the customer up (a new email gives exists=false: create it with POST v1/customers)
-curl -s "$FUNCTIONS_URL/v1/customers/lookup?email=$EMAIL"
-curl -s -X POST "$FUNCTIONS_URL/v1/customers" -H 'Content-Type: application/json' \\
-  -d '{"firstName":"Ada","lastName":"Lovelace","email":"ada@example.com"}'
+. scripts/local-api.sh
 
-# 2. Passcode: ask for one, read it from the emulator's outbox (instead of SMS/email), log in
-curl -s -X POST "$FUNCTIONS_URL/v1/customers/$USER_ID/passcode" -H 'Content-Type: application/json' -d '{"transport":"email"}'
-curl -s "$EMULATOR_URL/__admin/outbox?userId=$USER_ID"
-curl -s -X POST "$FUNCTIONS_URL/v1/customers/$USER_ID/login" -H 'Content-Type: application/json' -d '{"passcode":"<from the outbox>"}'
-#    -> keep the session the app returns; send it as shown in scripts/journey.http
+# 1. A returning customer: look them up, send a passcode (it lands in the emulator's outbox), log in
+ff GET "v1/customers/lookup?email=$EMAIL"
+ff POST v1/customers/$USER_ID/passcode '{"transport":"email"}'
+PASSCODE=\$(curl -s "$EMULATOR_URL/__admin/outbox?userId=$USER_ID" | ff_field passcode | tail -n 1)
+SESSION=\$(ff POST v1/customers/$USER_ID/login "{\"passcode\":\"\$PASSCODE\"}" | ff_field session | head -n 1)
+ff GET v1/customers/me
 
-# 3. Application (new customers): SSN ending 1 approves, 0 declines, 9 asks identity questions
-curl -s "$FUNCTIONS_URL/v1/routing-numbers/021000021"
-#    POST v1/applications, then for SSN ending 9: GET v1/applications/questions, POST v1/applications/answers
-#    (right answers: q1-b, q2-a, q3-c)
+# 2. Lease the cart, sign, finalize (a total under \$49.95 or over the limit is refused)
+LEASE_ID=\$(IDEMPOTENCY_KEY=lease-$ORDER ff POST v1/leases '{"transactionId":"$ORDER","items":[{"brand":"Acme","sku":"EMU-00005","description":"Television model 5","cost":599.99,"quantity":1},{"brand":"Acme","sku":"EMU-00006","description":"Laptop model 6","cost":149.50,"quantity":2}],"shipping":{"cost":0,"method":"ground"}}' | ff_field leaseId | head -n 1)
+ff GET v1/leases/\$LEASE_ID
+IDEMPOTENCY_KEY=sign-$ORDER ff POST v1/leases/\$LEASE_ID/sign '{"customerIp":"203.0.113.7"}'
+IDEMPOTENCY_KEY=finalize-$ORDER ff POST v1/transactions/$ORDER/finalize
+ff GET v1/transactions/$ORDER
 
-# 4. Lease, sign, finalize (a total under \$49.95 or over the limit is refused)
-#    POST v1/leases, GET v1/leases/{leaseId}, POST v1/leases/{leaseId}/sign, POST v1/transactions/{id}/finalize
-curl -s "$FUNCTIONS_URL/v1/transactions/order-1001"
+# 3. The warehouse ships and the customer receives: messages on the warehouse queue in Azurite
+dotnet $EMULATOR_DLL put-message $SETTINGS '{"version":1,"type":"shipment","transactionId":"$ORDER","reference":"PICK-$ORDER","items":[{"sku":"EMU-00005","quantity":1,"carrier":"UPS","trackingNumber":"1Z999AA10123456784","shipDate":"$TODAY"}]}'
+dotnet $EMULATOR_DLL put-message $SETTINGS '{"version":1,"type":"receipt","transactionId":"$ORDER","items":[{"sku":"EMU-00005","quantity":1,"receivedDate":"$TODAY"}]}'
+curl -s "$EMULATOR_URL/v3/transactions/$ORDER" -H "Authorization: $KEY"   # EMU-00005: shipped 1, received 1
 
-# 5. The warehouse ships: drop a shipment message on the warehouse queue in Azurite
-dotnet $EMULATOR_DLL put-message $SETTINGS \\
-  '{"eventId":"ship-order-1001-1","type":"shipment","transactionId":"order-1001","items":[{"sku":"EMU-00005","quantity":1,"carrier":"ground","shipDate":"$(date +%F)","trackingNumber":"1Z999"}]}'
-curl -s "$EMULATOR_URL/v3/transactions/order-1001" -H "Authorization: $KEY"   # quantityByStatus.shipped is now 1
+# 4. A new customer: sign up (the answer carries a session), apply (SSN ending 9: identity questions), answer
+SESSION=\$(ff POST v1/customers '{"firstName":"Ada","lastName":"Lovelace","email":"ada.$ORDER@example.com","locale":"en"}' | ff_field session | head -n 1)
+ff GET v1/routing-numbers/021000021
+ff POST v1/applications '{"street1":"1 Ocean Blvd","city":"Boca Raton","region":"FL","postalCode":"33431","country":"US","mobilePhone":"5615550100","dateOfBirth":"1990-04-01","ssn":"123456789","employmentInformation":{"payFrequency":"biweekly","monthlyIncome":4000},"bankAccount":{"routing":"021000021","account":"000123456789","type":"checking"},"customerIp":"203.0.113.7"}'
+QUESTIONS_ID=\$(ff GET v1/applications/questions | ff_field id | head -n 1)
+ff POST v1/applications/answers "{\"id\":\"\$QUESTIONS_ID\",\"answers\":[{\"questionId\":\"q1\",\"choiceId\":\"q1-b\"},{\"questionId\":\"q2\",\"choiceId\":\"q2-a\"},{\"questionId\":\"q3\",\"choiceId\":\"q3-c\"}]}"
 
-# Check nothing went wrong on FlexShopper's side:
+# Nothing went wrong on FlexShopper's side:
 curl -s "$EMULATOR_URL/__admin/violations"   # [] : no customer token sent with the wrong key
 curl -s "$EMULATOR_URL/__admin/duplicates"   # [] : nothing confirmed twice
 MSG
