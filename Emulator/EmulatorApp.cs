@@ -67,7 +67,7 @@ public static partial class EmulatorApp
         }
         finally
         {
-            if (ctx.Request.Path.StartsWithSegments("/v3") && ctx.Items[FaultItem] is not "hang")
+            if (ctx.Request.Path.StartsWithSegments("/v3") && ctx.Items[FaultItem] is not ("hang" or "lost"))
             {
                 // Path only: queries carry emails, and headers and bodies carry keys, tokens and passcodes.
                 state.Record(new RequestRecord(DateTimeOffset.UtcNow, ctx.Request.Method, ctx.Request.Path.Value ?? "",
@@ -115,10 +115,46 @@ public static partial class EmulatorApp
 
                 await Results.Json(new GatewayMessage("The upstream server is timing out"), Json.GatewayMessage, statusCode: 504).ExecuteAsync(ctx);
                 return;
+            case FaultKind.LostResponse:
+                await CarryOutThenWithhold(ctx, next, state, fault.Argument);
+                return;
             default:
                 await next();
                 return;
         }
+    }
+
+    /// <summary>Runs the request for real, throws its answer away and hangs: FlexShopper acted but the caller never hears.</summary>
+    private static async Task CarryOutThenWithhold(HttpContext ctx, Func<Task> next, EmulatorState state, int hangMs)
+    {
+        var original = ctx.Response.Body;
+        await using (var discarded = new MemoryStream())
+        {
+            ctx.Response.Body = discarded;
+            try
+            {
+                await next();
+            }
+            finally
+            {
+                ctx.Response.Body = original;
+            }
+        }
+
+        ctx.Items[FaultItem] = "lost";
+        // Recorded once carried out, with the status the caller never received, so a test can wait for this moment.
+        state.Record(new RequestRecord(DateTimeOffset.UtcNow, ctx.Request.Method, ctx.Request.Path.Value ?? "", ctx.Response.StatusCode, "lost"));
+        try
+        {
+            await Task.Delay(hangMs, ctx.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // the caller gave up without an answer
+        }
+
+        ctx.Response.Clear();
+        await Results.Json(new GatewayMessage("The upstream server is timing out"), Json.GatewayMessage, statusCode: 504).ExecuteAsync(ctx);
     }
 
     /// <summary>Kong key-auth: the raw API key in <c>Authorization</c>, bare <c>{"message"}</c> 401s.</summary>

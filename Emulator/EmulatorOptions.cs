@@ -34,7 +34,8 @@ public sealed class EmulatorOptions
 
 /// <summary>
 /// Faults injected in front of the v3 API. Counted faults (<see cref="RateLimitCount"/>, <see cref="Burst503Count"/>,
-/// <see cref="HangCount"/>) are used up one request at a time, in that order, before any random error.
+/// <see cref="HangCount"/>, <see cref="LostResponseCount"/>) are used up one request at a time, in that order, before
+/// any random error.
 /// </summary>
 public sealed class FaultSettings
 {
@@ -58,6 +59,12 @@ public sealed class FaultSettings
 
     public int HangMs { get; set; } = 60_000;
 
+    /// <summary>
+    /// The next N matching requests are carried out, then their answer is withheld for <see cref="HangMs"/> (then 504):
+    /// the connection dropped after FlexShopper acted, so the caller cannot know whether it did.
+    /// </summary>
+    public int LostResponseCount { get; set; }
+
     /// <summary>Only requests with these methods get faults (empty: all).</summary>
     public List<string> Methods { get; set; } = [];
 
@@ -76,6 +83,7 @@ public sealed class FaultSettings
         Burst503Count = Burst503Count,
         HangCount = HangCount,
         HangMs = HangMs,
+        LostResponseCount = LostResponseCount,
         Methods = [.. Methods],
         PathContains = [.. PathContains],
         Seed = Seed,

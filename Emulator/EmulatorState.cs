@@ -119,12 +119,17 @@ public sealed partial class EmulatorState
                 f.HangCount--;
                 kind = FaultKind.Hang;
             }
+            else if (f.LostResponseCount > 0)
+            {
+                f.LostResponseCount--;
+                kind = FaultKind.LostResponse;
+            }
             else if (f.ErrorRate > 0 && _faults.Random.NextDouble() < f.ErrorRate)
             {
                 kind = FaultKind.ServerError;
             }
 
-            return new FaultDecision(f.LatencyMs, kind, kind == FaultKind.Hang ? f.HangMs : f.RetryAfterSeconds);
+            return new FaultDecision(f.LatencyMs, kind, kind is FaultKind.Hang or FaultKind.LostResponse ? f.HangMs : f.RetryAfterSeconds);
         }
     }
 
@@ -1010,6 +1015,7 @@ internal enum FaultKind
     RateLimited,
     Unavailable,
     Hang,
+    LostResponse,
     ServerError,
 }
 

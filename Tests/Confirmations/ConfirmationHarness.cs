@@ -52,16 +52,21 @@ public sealed class ConfirmationHarness : IAsyncDisposable
         Processor.ProcessAsync(new WarehouseDelivery(text, "msg-" + Interlocked.Increment(ref _messages), dequeueCount), CancellationToken.None);
 
     /// <summary>Puts text on the real warehouse queue and receives it back as the host would hand it over.</summary>
-    public async Task<QueueMessage> ThroughQueue(string text)
+    public Task<QueueMessage> ThroughQueue(string text) => ThroughQueue(Queue, text);
+
+    public Task<QueueMessage> ReceiveOne() => ReceiveOne(Queue);
+
+    /// <summary>Puts text on a warehouse queue and receives it back as the host would hand it over.</summary>
+    public static async Task<QueueMessage> ThroughQueue(WarehouseQueue queue, string text)
     {
-        await Queue.Client.CreateIfNotExistsAsync();
-        await Queue.Client.SendMessageAsync(text);
-        return await ReceiveOne();
+        await queue.Client.CreateIfNotExistsAsync();
+        await queue.Client.SendMessageAsync(text);
+        return await ReceiveOne(queue);
     }
 
-    public async Task<QueueMessage> ReceiveOne()
+    public static async Task<QueueMessage> ReceiveOne(WarehouseQueue queue)
     {
-        QueueMessage? message = (await Queue.Client.ReceiveMessageAsync()).Value;
+        QueueMessage? message = (await queue.Client.ReceiveMessageAsync()).Value;
         Assert.NotNull(message);
         return message;
     }

@@ -112,9 +112,12 @@ public static class HttpApp
     /// <summary>Every log record of every app the HTTP tests build, for the suite-wide redaction check.</summary>
     public static FakeLogCollector SuiteLogs { get; } = new();
 
-    public static TestServices Build(FakeFlexShopper flex, Action<Dictionary<string, string?>>? settings = null, Action<IServiceCollection>? configure = null)
+    public static TestServices Build(FakeFlexShopper flex, Action<Dictionary<string, string?>>? settings = null, Action<IServiceCollection>? configure = null) =>
+        Build(TestServices.DefaultSettings(flex.BaseUrl), settings, configure);
+
+    /// <summary>The same against any FlexShopper (the emulator): <paramref name="values"/> from <c>TestServices.DefaultSettings</c>.</summary>
+    public static TestServices Build(Dictionary<string, string?> values, Action<Dictionary<string, string?>>? settings = null, Action<IServiceCollection>? configure = null)
     {
-        var values = TestServices.DefaultSettings(flex.BaseUrl);
         values["CustomerSession:KeyRingTable"] = Azurite.UniqueName("dpkeys");
         settings?.Invoke(values);
         return TestServices.Build(values, services =>
