@@ -19,7 +19,7 @@ namespace FlexFunctions.Tests.EndToEnd;
 /// route's request type with no unknown field and passes its validation; every warehouse message they show must
 /// pass <see cref="WarehouseMessageReader"/>.
 /// </summary>
-public sealed partial class WalkthroughContractTests
+public sealed class WalkthroughContractTests
 {
     private static readonly JsonSerializerContext[] Contexts = [CustomerAuthJson.Default, ApplicationsJson.Default, LeasesJson.Default];
     private static readonly string[] AlwaysAllowedHeaders = ["x-functions-key", "Content-Type"];
@@ -27,8 +27,14 @@ public sealed partial class WalkthroughContractTests
     [Fact]
     public void Every_request_in_journey_http_matches_the_route_contract()
     {
-        var requests = JourneyHttp.Parse(File.ReadAllText(RepoPaths.Of("scripts", "journey.http")));
-        var app = requests.Where(r => r.Path.StartsWith("v1/", StringComparison.Ordinal)).ToList();
+        var file = HttpFile.Load();
+        static string Sample(string reference) => reference.EndsWith(".passcode", StringComparison.Ordinal) ? "123456" : "Sample1";
+        var api = file.Fill("{{api}}/", Sample);
+        var app = file.Steps.Where(s => s.QueueMessage is null && file.Fill(s.Url, Sample).StartsWith(api, StringComparison.Ordinal)).Select(s =>
+        {
+            var (path, query) = WalkRequest.SplitUrl(file.Fill(s.Url, Sample)[api.Length..]);
+            return new WalkRequest("journey.http:" + s.Line, s.Method, path, query, s.Headers, s.Body is null ? null : file.Fill(s.Body, Sample), s.Line);
+        }).ToList();
 
         // The whole journey is there: sign-up, passcode login, application and KBA, lease, sign, finalize.
         var operations = app.Select(r => Check(r, checkHeaders: true)).ToList();
@@ -60,7 +66,7 @@ public sealed partial class WalkthroughContractTests
     {
         var reader = new WarehouseMessageReader(Options.Create(new ConfirmationsOptions()));
         var messages = SeedScript.QueueMessages(File.ReadAllText(RepoPaths.Of("scripts", "seed-local.sh")))
-            .Concat(SeedScript.QueueMessages(File.ReadAllText(RepoPaths.Of("scripts", "journey.http"))))
+            .Concat(HttpFile.Load().Steps.Where(s => s.QueueMessage is not null).Select(s => s.QueueMessage!))
             .Concat(SeedScript.QueueMessages(File.ReadAllText(RepoPaths.Of("README.md"))))
             .ToList();
 
@@ -93,7 +99,7 @@ public sealed partial class WalkthroughContractTests
     private static string Check(WalkRequest request, bool checkHeaders)
     {
         var where = $"{request.Source}: {request.Method} {request.Path}";
-        var (function, template) = Route(request.Method, request.Path) ?? throw new Xunit.Sdk.XunitException($"{where} matches no route in functions.metadata");
+        var (function, template, _) = AppRoutes.Match(request.Method, request.Path) ?? throw new Xunit.Sdk.XunitException($"{where} matches no route in functions.metadata");
         request.Template = template;
         Assert.True(OpenApi.OperationId(request.Method, template) == function.Name, $"{where}: OpenAPI and metadata disagree");
 
@@ -152,23 +158,6 @@ public sealed partial class WalkthroughContractTests
         }
     }
 
-    private static (FunctionEntry Function, string Template)? Route(string method, string path)
-    {
-        var candidates = FunctionMetadata.Functions
-            .Where(f => f.TriggerType == "httpTrigger" && f.Route is not null && f.Methods.Contains(method))
-            .Select(f => (Function: f, Template: f.Route!, Params: f.Route!.Count(c => c == '{')))
-            .Where(c => RouteRegex(c.Template).IsMatch(path))
-            .OrderBy(c => c.Params) // a literal segment wins over a parameter, as in ASP.NET Core routing
-            .ToList();
-        return candidates.Count == 0 ? null : (candidates[0].Function, candidates[0].Template);
-    }
-
-    private static Regex RouteRegex(string template) =>
-        new("^" + RouteParameter().Replace(Regex.Escape(template).Replace("\\{", "{", StringComparison.Ordinal), "[^/]+") + "$");
-
-    [GeneratedRegex(@"\{[^}/]+\}")]
-    private static partial Regex RouteParameter();
-
     /// <summary>The parts of <c>Shared/Http/openapi.json</c> these checks need.</summary>
     private static class OpenApi
     {
@@ -221,70 +210,6 @@ internal sealed class WalkRequest(string source, string method, string path, IRe
 
         return (url[..q], [.. url[(q + 1)..].Split('&').Select(p => p.Split('=')[0])]);
     }
-}
-
-/// <summary>Reads the VS Code REST Client / JetBrains format of <c>scripts/journey.http</c>.</summary>
-internal static partial class JourneyHttp
-{
-    private const string Api = "{{api}}/";
-
-    public static IReadOnlyList<WalkRequest> Parse(string text)
-    {
-        var lines = text.Replace("\r", "", StringComparison.Ordinal).Split('\n');
-        var variables = lines.Select(l => FileVariable().Match(l)).Where(m => m.Success && !m.Groups[2].Value.Contains("{{", StringComparison.Ordinal))
-            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Trim());
-        var requests = new List<WalkRequest>();
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var start = RequestLine().Match(lines[i]);
-            if (!start.Success)
-            {
-                continue;
-            }
-
-            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            var j = i + 1;
-            for (; j < lines.Length && lines[j].Trim().Length > 0 && !lines[j].StartsWith("###", StringComparison.Ordinal); j++)
-            {
-                var colon = lines[j].IndexOf(':', StringComparison.Ordinal);
-                headers[lines[j][..colon].Trim()] = lines[j][(colon + 1)..].Trim();
-            }
-
-            var body = new List<string>();
-            for (j++; j < lines.Length && !lines[j].StartsWith("###", StringComparison.Ordinal) && !lines[j].StartsWith('@'); j++)
-            {
-                body.Add(lines[j]);
-            }
-
-            var url = Fill(start.Groups[2].Value, variables);
-            if (url.StartsWith(Fill(Api, variables), StringComparison.Ordinal))
-            {
-                var (path, query) = WalkRequest.SplitUrl(url[Fill(Api, variables).Length..]);
-                var content = Fill(string.Join('\n', body), variables).Trim();
-                requests.Add(new WalkRequest("journey.http:" + (i + 1), start.Groups[1].Value, path, query, headers, content.Length == 0 ? null : content, i + 1));
-            }
-            else
-            {
-                requests.Add(new WalkRequest("journey.http:" + (i + 1), start.Groups[1].Value, url, [], headers, null, i + 1));
-            }
-        }
-
-        return requests;
-    }
-
-    /// <summary>File variables by value; a response reference (<c>{{lease.response.body.$.leaseId}}</c>) by a sample id.</summary>
-    private static string Fill(string text, Dictionary<string, string> variables) =>
-        Reference().Replace(text, m => variables.TryGetValue(m.Groups[1].Value, out var value) ? Fill(value, variables)
-            : m.Groups[1].Value.EndsWith(".passcode", StringComparison.Ordinal) ? "123456" : "Sample1");
-
-    [GeneratedRegex(@"^@(\w+)\s*=\s*(.*)$")]
-    private static partial Regex FileVariable();
-
-    [GeneratedRegex(@"^(GET|POST|PUT|DELETE|PATCH) (\S+)")]
-    private static partial Regex RequestLine();
-
-    [GeneratedRegex(@"\{\{\s*([^}\s]+)\s*\}\}")]
-    private static partial Regex Reference();
 }
 
 /// <summary>Reads the commands <c>scripts/seed-local.sh</c> prints, with its shell variables filled in by sample values.</summary>
