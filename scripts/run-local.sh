@@ -107,11 +107,15 @@ if ! command -v func >/dev/null && [ "${FLEXFUNCTIONS_NO_FUNC_INSTALL:-0}" != 1 
   hash -r
 fi
 if ! command -v func >/dev/null || ! func --version >/dev/null 2>&1; then
+  if [ "${FLEXFUNCTIONS_NO_FUNC_INSTALL:-0}" = 1 ]; then
+    why="(FLEXFUNCTIONS_NO_FUNC_INSTALL=1: the npm install was not tried)"
+  else
+    why="and could not be installed with npm here (the npm package's installer downloads the Core Tools build from Microsoft's CDN at install time)"
+  fi
   cat <<MSG
 
-Azure Functions Core Tools 4.x are not installed and could not be installed with npm here (the npm package's
-installer downloads the Core Tools build from Microsoft's CDN at install time). Install them, then run this
-script again:
+Azure Functions Core Tools 4.x are not installed $why.
+Install them, then run this script again:
   - Ubuntu/Debian: add Microsoft's package repository (https://learn.microsoft.com/azure/azure-functions/functions-run-local),
                    then: sudo apt-get install azure-functions-core-tools-4
   - macOS:         brew tap azure/functions && brew install azure-functions-core-tools@4
