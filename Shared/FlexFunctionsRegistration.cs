@@ -1,3 +1,4 @@
+using FlexFunctions.Shared.Catalog;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.Secrets;
 using FlexFunctions.Shared.Storage;
@@ -15,6 +16,7 @@ public static class FlexFunctionsRegistration
         services.AddApiKeyProvider(configuration);
         services.AddStorageClients(configuration);
         // Capabilities register themselves below, one line each.
+        services.AddCatalog(configuration);
         return services;
     }
 }
