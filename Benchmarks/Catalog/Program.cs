@@ -2,7 +2,7 @@
 // Table endpoint (Azurite by default). Prints wall time, catalog writes and memory for a first, an unchanged and a
 // 1 %-changed refresh, and a naive one-upsert-per-product loop over the same pages for comparison.
 //
-//   dotnet run -c Release --project Benchmarks/Catalog -- [--products 10000,100000] [--storage <connection string>] [--no-naive]
+//   dotnet run -c Release --project Benchmarks/Catalog -- [--products 10000,100000] [--storage <connection string>] [--concurrency N] [--no-naive]
 //
 // Storage defaults to FLEXFUNCTIONS_BENCH_STORAGE or UseDevelopmentStorage=true. Every table it creates is deleted.
 using System.Diagnostics;
@@ -20,6 +20,7 @@ using Microsoft.Extensions.Logging;
 var sizes = new List<int> { 10_000, 100_000 };
 var storage = Environment.GetEnvironmentVariable("FLEXFUNCTIONS_BENCH_STORAGE") ?? "UseDevelopmentStorage=true";
 var naive = true;
+string? concurrency = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -29,6 +30,9 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--storage":
             storage = args[++i];
+            break;
+        case "--concurrency":
+            concurrency = args[++i];
             break;
         case "--no-naive":
             naive = false;
@@ -65,6 +69,11 @@ foreach (var size in sizes)
         ["CatalogRefreshSchedule"] = "0 0 */6 * * *",
         ["Catalog:MaxPages"] = "100000",
     };
+    if (concurrency is not null)
+    {
+        settings["Catalog:WriteConcurrency"] = concurrency;
+    }
+
     var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
     var services = new ServiceCollection()
         .AddLogging(l => l.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
