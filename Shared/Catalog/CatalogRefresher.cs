@@ -76,8 +76,9 @@ public sealed partial class CatalogRefresher
                 LogSucceeded(_logger, runId, run.Pages, run.Seen, run.Inserted, run.Updated, run.Deleted, run.Unchanged, run.Skipped,
                     (run.EndedAt!.Value - startedAt).TotalMilliseconds);
             }
-            catch (Exception ex) when (ex is CatalogRefreshException or FlexShopperApiException or RequestFailedException or IOException or OperationCanceledException)
+            catch (Exception ex)
             {
+                // Every failure is recorded, whatever its type: a run row must never stay 'Running' after we stopped.
                 var error = Describe(ex, cancellationToken);
                 run = counters.Apply(run) with { Outcome = RunOutcome.Failed, EndedAt = _time.GetUtcNow(), Error = error };
                 // Recorded even when the host is stopping us, so the failure is visible.
@@ -103,6 +104,7 @@ public sealed partial class CatalogRefresher
         var settings = await Upstream("GetLeaseSettings", () => _flexShopper.GetLeaseSettingsAsync(cancellationToken)).ConfigureAwait(false);
 
         using var spill = new CatalogSpill(_options.SpillDirectory, runId);
+        var upstreamStarted = _time.GetUtcNow();
         for (var page = 1; ; page++)
         {
             if (page > _options.MaxPages)
@@ -142,6 +144,7 @@ public sealed partial class CatalogRefresher
         }
 
         spill.Complete();
+        LogUpstreamDone(_logger, runId, counters.Pages, (_time.GetUtcNow() - upstreamStarted).TotalMilliseconds);
 
         // The upstream pass is complete: only now may rows be written or deleted.
         await Parallel.ForEachAsync(Enumerable.Range(0, CatalogKeys.PartitionCount),
@@ -369,6 +372,9 @@ public sealed partial class CatalogRefresher
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Catalog refresh {RunId}: page {Page} had {Count} products with an empty or over-long SKU; they were skipped")]
     private static partial void LogSkipped(ILogger logger, string runId, int page, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Catalog refresh {RunId} read {Pages} pages from FlexShopper in {ElapsedMs:F0} ms; comparing and writing")]
+    private static partial void LogUpstreamDone(ILogger logger, string runId, int pages, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Catalog refresh {RunId} succeeded: {Pages} pages, {Seen} products, {Inserted} inserted, {Updated} updated, {Deleted} deleted, {Unchanged} unchanged, {Skipped} skipped in {ElapsedMs:F0} ms")]
     private static partial void LogSucceeded(ILogger logger, string runId, int pages, long seen, long inserted, long updated, long deleted, long unchanged, long skipped, double elapsedMs);
