@@ -228,7 +228,8 @@ internal sealed class MemorySampler : IDisposable
 
                 Thread.Sleep(5);
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         _thread.Start();
     }
 
