@@ -1,3 +1,4 @@
+using FlexFunctions.Shared.Catalog;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.Http;
@@ -19,6 +20,7 @@ public static class FlexFunctionsRegistration
         // Capabilities register themselves below, one line each.
         services.AddWarehouseConfirmations(configuration);
         services.AddHttpApi(configuration);
+        services.AddCatalog(configuration);
         return services;
     }
 }
