@@ -46,6 +46,7 @@ public sealed class RunningEmulator : IAsyncDisposable
     {
         var settings = TestServices.DefaultSettings(BaseUrl);
         settings["FlexShopper:ApiKey"] = apiKey;
+        settings["CatalogRefreshSchedule"] = "0 0 */6 * * *";
         return settings;
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure.Storage.Queues.Models;
 using FlexFunctions.Functions.Http;
 using FlexFunctions.Functions.Queues;
+using FlexFunctions.Functions.Timers;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.CustomerAuth;
 using FlexFunctions.Shared.Http;
@@ -12,6 +13,7 @@ using FlexFunctions.Tests.Http;
 using FlexFunctions.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
 
 namespace FlexFunctions.Tests.EndToEnd;
 
@@ -26,6 +28,8 @@ internal sealed class AppDriver(TestServices app, RunningEmulator emulator)
     private readonly ApplicationFunctions _applications = HttpTestKit.Create<ApplicationFunctions>(app.Provider);
     private readonly LeaseFunctions _leases = HttpTestKit.Create<LeaseFunctions>(app.Provider);
     private readonly WarehouseEventsFunction _warehouse = HttpTestKit.Create<WarehouseEventsFunction>(app.Provider);
+    private readonly CatalogFunctions _catalog = HttpTestKit.Create<CatalogFunctions>(app.Provider);
+    private readonly CatalogRefreshTimer _catalogTimer = HttpTestKit.Create<CatalogRefreshTimer>(app.Provider);
     private readonly List<string> _messages = [];
 
     public TestServices App { get; } = app;
@@ -119,6 +123,17 @@ internal sealed class AppDriver(TestServices app, RunningEmulator emulator)
         var item = transaction.Json.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("sku").GetString() == sku);
         return item.GetProperty("quantityByStatus").GetProperty(status).GetInt32();
     }
+
+    // ---- The catalog ----
+
+    /// <summary>The timer fires (it throws when the run fails, as the host would record a failed invocation).</summary>
+    public Task RefreshCatalogAsync() => _catalogTimer.Run(new TimerInfo(), CancellationToken.None);
+
+    public Task<HttpResult> CatalogStatusAsync() => Send("GET", "v1/catalog/status", r => _catalog.Status(r, default));
+
+    public Task<HttpResult> CatalogProductAsync(string sku) => Send("GET", "v1/catalog/products/" + sku, r => _catalog.Get(r, sku, default));
+
+    public Task<HttpResult> CatalogLeaseSettingsAsync() => Send("GET", "v1/catalog/lease-settings", r => _catalog.LeaseSettings(r, default));
 
     private async Task<HttpResult> Send(string method, string route, Func<HttpRequest, Task<IActionResult>> function, string? body = null,
         string? idempotencyKey = null, string? query = null)

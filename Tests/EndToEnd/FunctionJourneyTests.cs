@@ -11,10 +11,13 @@ namespace FlexFunctions.Tests.EndToEnd;
 /// </summary>
 public sealed class FunctionJourneyTests
 {
+    /// <summary>Three full pages and a short one: enough to show paging, small enough to stay fast.</summary>
+    private static EmulatorOptions SmallCatalog => new() { ProductCount = 70, ProductPageSize = 20 };
+
     [Fact]
     public async Task New_customer_signs_up_logs_in_passes_identity_questions_leases_signs_finalizes_and_the_warehouse_ships_and_delivers()
     {
-        await using var emulator = await RunningEmulator.StartAsync();
+        await using var emulator = await RunningEmulator.StartAsync(SmallCatalog);
         await using var app = HttpApp.Build(emulator.AppSettings());
         var store = new AppDriver(app, emulator);
 
@@ -59,13 +62,17 @@ public sealed class FunctionJourneyTests
         Assert.Equal((2, 2), (await store.UnitsAsync("order-3001", "EMU-00022", "shipped"), await store.UnitsAsync("order-3001", "EMU-00022", "received")));
         Assert.Equal(2, emulator.State.Requests.Count(r => r.Path.EndsWith("/confirm-shipment", StringComparison.Ordinal)));
         await store.AssertEveryMessageConfirmedAsync();
+
+        // The catalog refresh copies every product page by page; the storefront reads it without calling FlexShopper.
+        await store.RefreshCatalogAsync();
+        await AssertCatalogCopiedAsync(store, emulator);
         store.AssertNothingWentWrong();
     }
 
     [Fact]
     public async Task The_same_journey_rides_out_latency_503_bursts_rate_limits_and_a_lost_answer_without_duplicates_or_losses()
     {
-        await using var emulator = await RunningEmulator.StartAsync();
+        await using var emulator = await RunningEmulator.StartAsync(SmallCatalog);
         var settings = emulator.AppSettings();
         settings["FlexShopper:AttemptTimeout"] = "00:00:05"; // generous: no call below should time out on a slow machine
         await using var app = HttpApp.Build(settings);
@@ -141,7 +148,27 @@ public sealed class FunctionJourneyTests
         Assert.Equal((2, 2), (await store.UnitsAsync("order-4001", "EMU-00032", "shipped"), await store.UnitsAsync("order-4001", "EMU-00032", "received")));
         Assert.Single(emulator.State.Requests, r => r is { Method: "POST", Path: "/v3/leases" });
         await store.AssertEveryMessageConfirmedAsync();
+
+        // The catalog refresh rides out a 503 burst and a 429 on its pages.
+        Faults(new FaultSettings { LatencyMs = 5, RateLimitCount = 1, RetryAfterSeconds = 1, Burst503Count = 2, PathContains = ["/products"] });
+        await store.RefreshCatalogAsync();
+        Assert.Equal([429, 503, 503, 200], Statuses("/products").Take(4));
+        await AssertCatalogCopiedAsync(store, emulator);
         store.AssertNothingWentWrong();
+    }
+
+    private static async Task AssertCatalogCopiedAsync(AppDriver store, RunningEmulator emulator)
+    {
+        var status = await store.CatalogStatusAsync();
+        Assert.True(status.Status == 200, status.Body);
+        Assert.Equal(emulator.State.Options.ProductCount, status.Json.GetProperty("productCount").GetInt64());
+        var product = await store.CatalogProductAsync("EMU-00005");
+        Assert.True(product.Status == 200, product.Body);
+        Assert.Equal("Smartphone model 5", product.Json.GetProperty("name").GetString());
+        Assert.Equal(49.95m, (await store.CatalogLeaseSettingsAsync()).Json.GetProperty("minimumOrderValue").GetDecimal());
+        var reads = emulator.State.Requests.Count;
+        Assert.Equal(404, (await store.CatalogProductAsync("EMU-99999")).Status);
+        Assert.Equal(reads, emulator.State.Requests.Count); // reads never reach FlexShopper
     }
 
     private static string? Text(HttpResult result, params string[] path)
