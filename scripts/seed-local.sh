@@ -81,6 +81,11 @@ ff POST v1/applications '{"street1":"1 Ocean Blvd","city":"Boca Raton","region":
 QUESTIONS_ID=\$(ff GET v1/applications/questions | ff_field id | head -n 1)
 ff POST v1/applications/answers "{\"id\":\"\$QUESTIONS_ID\",\"answers\":[{\"questionId\":\"q1\",\"choiceId\":\"q1-b\"},{\"questionId\":\"q2\",\"choiceId\":\"q2-a\"},{\"questionId\":\"q3\",\"choiceId\":\"q3-c\"}]}"
 
+# 5. The catalog: refresh it now (the timer runs every 6 hours, never at start-up), then read it as the storefront does
+ff POST v1/admin/catalog/refresh
+ff GET v1/catalog/status
+ff GET v1/catalog/products/EMU-00005
+
 # Nothing went wrong on FlexShopper's side:
 curl -s "$EMULATOR_URL/__admin/violations"   # [] : no customer token sent with the wrong key
 curl -s "$EMULATOR_URL/__admin/duplicates"   # [] : nothing confirmed twice

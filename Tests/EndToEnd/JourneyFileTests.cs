@@ -56,11 +56,13 @@ public sealed class JourneyFileTests
             }
         }
 
-        // The walk ends where it says: the television shipped and received, nothing twice, no token with another key.
+        // The walk ends where it says: the television shipped and received, the catalog copied, nothing twice, no
+        // token with another key.
         using var transaction = await emulator.SendAsync(HttpMethod.Get, "transactions/order-1001");
         var units = (await RunningEmulator.JsonOf(transaction)).GetProperty("data").GetProperty("items").EnumerateArray()
             .Single(i => i.GetProperty("sku").GetString() == "EMU-00005").GetProperty("quantityByStatus");
         Assert.Equal((1, 1), (units.GetProperty("shipped").GetInt32(), units.GetProperty("received").GetInt32()));
+        Assert.Equal(emulator.State.Options.ProductCount, responses["catalogStatus"].GetProperty("productCount").GetInt64());
         Assert.Empty(emulator.State.Violations);
         Assert.Empty(emulator.State.DuplicateConfirmations);
         Assert.Empty(await app.Get<FlexFunctions.Shared.Confirmations.FailedEventStore>().ListAsync(null, default));
