@@ -1,5 +1,8 @@
+using FlexFunctions.Shared.AbuseLimits;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.FlexShopper;
+using FlexFunctions.Shared.Health;
+using FlexFunctions.Shared.Observability;
 using FlexFunctions.Shared.Secrets;
 using FlexFunctions.Shared.Storage;
 using Microsoft.Extensions.Configuration;
@@ -12,11 +15,14 @@ public static class FlexFunctionsRegistration
     public static IServiceCollection AddFlexFunctions(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddObservability(configuration);
         services.AddFlexShopperClient(configuration);
         services.AddApiKeyProvider(configuration);
         services.AddStorageClients(configuration);
         // Capabilities register themselves below, one line each.
         services.AddWarehouseConfirmations(configuration);
+        services.AddReadinessChecks(configuration);
+        services.AddAbuseLimits(configuration);
         return services;
     }
 }
