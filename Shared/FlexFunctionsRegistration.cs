@@ -2,6 +2,7 @@ using FlexFunctions.Shared.AbuseLimits;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.Health;
+using FlexFunctions.Shared.Http;
 using FlexFunctions.Shared.Observability;
 using FlexFunctions.Shared.Secrets;
 using FlexFunctions.Shared.Storage;
@@ -21,6 +22,7 @@ public static class FlexFunctionsRegistration
         services.AddStorageClients(configuration);
         // Capabilities register themselves below, one line each.
         services.AddWarehouseConfirmations(configuration);
+        services.AddHttpApi(configuration);
         services.AddReadinessChecks(configuration);
         services.AddAbuseLimits(configuration);
         return services;

@@ -50,6 +50,8 @@ var tableNames = {
   Idempotency: 'idempotency'
   RateLimits: 'ratelimits'
 }
+// Data Protection key ring that seals customer sessions across instances (CustomerSession__KeyRingTable).
+var keyRingTableName = 'dataprotectionkeys'
 var warehouseQueueName = 'warehouse-events'
 var deploymentContainerName = 'app-package'
 
@@ -102,7 +104,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: deploymentContainerName
     queueNames: [warehouseQueueName, '${warehouseQueueName}-poison']
-    tableNames: map(items(tableNames), table => table.value)
+    tableNames: concat(map(items(tableNames), table => table.value), [keyRingTableName])
     privateNetworking: enablePrivateNetworking
   }
 }
@@ -159,6 +161,7 @@ module functionApp 'modules/functionapp.bicep' = {
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     flexShopperBaseUrl: flexShopperBaseUrls[flexShopperEnvironment]
     tableNames: tableNames
+    keyRingTableName: keyRingTableName
     warehouseQueueName: warehouseQueueName
     catalogRefreshSchedule: catalogRefreshSchedule
     maximumInstanceCount: maximumInstanceCount

@@ -14,14 +14,21 @@ public static class JsonBody
     public static async Task<(T? Value, IActionResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, long limitBytes = DefaultLimitBytes, CancellationToken cancellationToken = default)
         where T : class
     {
+        var (body, problem) = await ReadBytesAsync(request, limitBytes, cancellationToken).ConfigureAwait(false);
+        return problem is not null ? (null, problem) : Parse(body, type);
+    }
+
+    /// <summary>The raw body (empty when none), or the 413/415 to return instead. Callers that check a signature over the bytes read it once here.</summary>
+    public static async Task<(byte[] Body, IActionResult? Problem)> ReadBytesAsync(HttpRequest request, long limitBytes = DefaultLimitBytes, CancellationToken cancellationToken = default)
+    {
         if (request.ContentLength > limitBytes)
         {
-            return (null, Problems.PayloadTooLarge(limitBytes));
+            return ([], Problems.PayloadTooLarge(limitBytes));
         }
 
         if (request.ContentType is { } contentType && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Send the body as application/json."));
+            return ([], Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Send the body as application/json."));
         }
 
         using var buffer = new MemoryStream();
@@ -31,21 +38,28 @@ public static class JsonBody
         {
             if (buffer.Length + read > limitBytes)
             {
-                return (null, Problems.PayloadTooLarge(limitBytes));
+                return ([], Problems.PayloadTooLarge(limitBytes));
             }
 
             buffer.Write(chunk, 0, read);
         }
 
-        if (buffer.Length == 0)
+        return (buffer.ToArray(), null);
+    }
+
+    /// <summary>Parses bytes already read; a value implementing <see cref="IValidatedInput"/> is validated too, naming every bad field.</summary>
+    public static (T? Value, IActionResult? Problem) Parse<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> type)
+        where T : class
+    {
+        if (body.IsEmpty)
         {
             return (null, Problems.Validation("body", "A JSON body is required."));
         }
 
+        T? value;
         try
         {
-            var value = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), type);
-            return value is null ? (null, Problems.Validation("body", "A JSON object is required.")) : (value, null);
+            value = JsonSerializer.Deserialize(body, type);
         }
         catch (JsonException ex)
         {
@@ -53,5 +67,22 @@ public static class JsonBody
             var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
             return (null, Problems.Validation(field, ex.Path is null or "$" ? "The body is not valid JSON." : "This field has the wrong type or format."));
         }
+
+        if (value is null)
+        {
+            return (null, Problems.Validation("body", "A JSON object is required."));
+        }
+
+        if (value is IValidatedInput validated)
+        {
+            var errors = new FieldErrors();
+            validated.Validate(errors);
+            if (errors.Any)
+            {
+                return (null, errors.ToProblem());
+            }
+        }
+
+        return (value, null);
     }
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using FlexFunctions.Shared.FlexShopper;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -60,7 +62,7 @@ public static class Problems
             FlexShopperErrorKind.NotFound => (StatusCodes.Status404NotFound, "Not found at FlexShopper."),
             FlexShopperErrorKind.Conflict => (StatusCodes.Status409Conflict, "Conflicts with FlexShopper's state."),
             FlexShopperErrorKind.RateLimited => (StatusCodes.Status429TooManyRequests, "FlexShopper is limiting requests: try again later."),
-            FlexShopperErrorKind.Transient when error.StatusCode is null => (StatusCodes.Status503ServiceUnavailable, "FlexShopper is unavailable: try again later."),
+            FlexShopperErrorKind.Transient when error.StatusCode is null or System.Net.HttpStatusCode.ServiceUnavailable => (StatusCodes.Status503ServiceUnavailable, "FlexShopper is unavailable: try again later."),
             _ => (StatusCodes.Status502BadGateway, "FlexShopper failed to answer properly."),
         };
         var retryAfter = error.RetryAfter ?? (status is 429 or 503 ? TimeSpan.FromSeconds(5) : null);
@@ -83,15 +85,30 @@ public static class Problems
             _retryAfter = retryAfter;
         }
 
-        public override Task ExecuteResultAsync(ActionContext context)
+        // Written directly with source-generated JSON: no MVC formatter needed, so the result runs the same in
+        // the host and in a test's DefaultHttpContext.
+        public override async Task ExecuteResultAsync(ActionContext context)
         {
+            var response = context.HttpContext.Response;
             if (_retryAfter is { } wait)
             {
-                context.HttpContext.Response.Headers.RetryAfter =
-                    Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             }
 
-            return base.ExecuteResultAsync(context);
+            response.StatusCode = StatusCode ?? StatusCodes.Status500InternalServerError;
+            response.ContentType = ContentType;
+            var body = Value is ValidationProblemDetails validation
+                ? JsonSerializer.SerializeToUtf8Bytes(validation, ProblemJson.Default.ValidationProblemDetails)
+                : JsonSerializer.SerializeToUtf8Bytes((ProblemDetails)Value!, ProblemJson.Default.ProblemDetails);
+            await response.Body.WriteAsync(body, context.HttpContext.RequestAborted).ConfigureAwait(false);
         }
     }
 }
+
+/// <summary>Source-generated JSON for problem documents (their extension values are text).</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ProblemDetails))]
+[JsonSerializable(typeof(ValidationProblemDetails))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(string[]))]
+internal sealed partial class ProblemJson : JsonSerializerContext;

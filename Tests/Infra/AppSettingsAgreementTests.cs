@@ -17,6 +17,7 @@ public sealed class AppSettingsAgreementTests
     private static readonly HashSet<string> LocalOnly =
     [
         "FlexShopper__ApiKey", // Azure reads the key from Key Vault
+        "Webhook__SigningSecret", // Azure reads the signing secret from Key Vault
         "FUNCTIONS_WORKER_RUNTIME", // Flex Consumption takes it from functionAppConfig.runtime
     ];
 
@@ -122,7 +123,7 @@ public sealed class AppSettingsAgreementTests
         var queues = CompiledInfra.Instance.Module("storage").Properties!["parameters"]!["queueNames"]!["value"]!.AsArray()
             .Select(q => q!.GetValue<string>());
         Assert.Equal(["[variables('warehouseQueueName')]", "[format('{0}-poison', variables('warehouseQueueName'))]"], queues);
-        Assert.Equal("[map(items(variables('tableNames')), lambda('table', lambdaVariables('table').value))]",
+        Assert.Equal("[concat(map(items(variables('tableNames')), lambda('table', lambdaVariables('table').value)), createArray(variables('keyRingTableName')))]",
             CompiledInfra.Instance.Module("storage").Properties!["parameters"]!["tableNames"]!["value"]!.GetValue<string>());
         foreach (var table in tables.Keys)
         {

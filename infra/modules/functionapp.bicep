@@ -26,6 +26,9 @@ param flexShopperBaseUrl string
 @description('Tables__* settings: option property name to table name.')
 param tableNames object
 
+@description('Table holding the Data Protection key ring for customer sessions.')
+param keyRingTableName string
+
 param warehouseQueueName string
 
 @description('NCRONTAB schedule of the catalog refresh.')
@@ -152,7 +155,13 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       Tables__Idempotency: tableNames.Idempotency
       Tables__RateLimits: tableNames.RateLimits
 
-      // Warehouse confirmations
+      // Store webhooks: signatures (secret from Key Vault) and sealed customer sessions
+      Webhook__RequireSignature: 'false'
+      Webhook__Tolerance: '00:05:00'
+      CustomerSession__Lifetime: '12:00:00'
+      CustomerSession__KeyRingTable: keyRingTableName
+
+      // Warehouse confirmations: claim lease and message limits
       Confirmations__ClaimLease: '00:01:30'
       Confirmations__MaxMessageBytes: '49152'
       Confirmations__MaxItems: '200'

@@ -1,0 +1,147 @@
+using System.Globalization;
+using FlexFunctions.Shared.FlexShopper.Models;
+using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.Leases;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace FlexFunctions.Functions.Http;
+
+/// <summary>Leases, the hosted checkout, finalize and purchase transactions.</summary>
+public sealed class LeaseFunctions(ApiEndpoint api, ILeaseService leases)
+{
+    private static readonly LeasesJson Json = LeasesJson.Default;
+    private static readonly EndpointRules CreateRules = EndpointRules.ForCustomer with { IdempotentOperation = "CreateLease" };
+    private static readonly EndpointRules SignRules = EndpointRules.ForCustomer with { IdempotentOperation = "SignLease" };
+    private static readonly EndpointRules FinalizeRules = EndpointRules.Store with { IdempotentOperation = "Finalize" };
+
+    [Function(nameof(CreateLease))]
+    public Task<IActionResult> CreateLease(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/leases")] HttpRequest request, CancellationToken cancellationToken) =>
+        api.RunAsync(request, CreateRules, async call =>
+        {
+            var (input, problem) = call.Bind(Json.CreateLeaseInput);
+            return problem ?? JsonResponse.Created(await leases.CreateAsync(call.Customer, input!, cancellationToken), Json.CreatedLease);
+        }, cancellationToken);
+
+    [Function(nameof(GetLease))]
+    public Task<IActionResult> GetLease(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/leases/{leaseId}")] HttpRequest request, string leaseId, CancellationToken cancellationToken) =>
+        api.RunAsync(request, EndpointRules.ForCustomer, async call =>
+        {
+            var bad = ApiCall.CheckId("leaseId", leaseId);
+            return bad ?? JsonResponse.Ok(await leases.GetAsync(call.Customer, leaseId, cancellationToken), Json.Lease);
+        }, cancellationToken);
+
+    [Function(nameof(SignLease))]
+    public Task<IActionResult> SignLease(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/leases/{leaseId}/sign")] HttpRequest request, string leaseId, CancellationToken cancellationToken) =>
+        api.RunAsync(request, SignRules, async call =>
+        {
+            var bad = ApiCall.CheckId("leaseId", leaseId);
+            if (bad is not null)
+            {
+                return bad;
+            }
+
+            var (input, problem) = call.Bind(Json.SignLeaseInput);
+            return problem ?? JsonResponse.Ok(await leases.SignAsync(call.Customer, leaseId, input!, cancellationToken), Json.SignedLease);
+        }, cancellationToken);
+
+    [Function(nameof(Checkout))]
+    public Task<IActionResult> Checkout(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/checkout")] HttpRequest request, CancellationToken cancellationToken) =>
+        api.RunAsync(request, EndpointRules.Store, async call =>
+        {
+            var (input, problem) = call.Bind(Json.CheckoutInput);
+            return problem ?? JsonResponse.Ok(await leases.CheckoutAsync(input!, cancellationToken), Json.CheckoutResult);
+        }, cancellationToken);
+
+    [Function(nameof(FinalizeTransaction))]
+    public Task<IActionResult> FinalizeTransaction(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/transactions/{id}/finalize")] HttpRequest request, string id, CancellationToken cancellationToken) =>
+        api.RunAsync(request, FinalizeRules, async call =>
+        {
+            var bad = ApiCall.CheckId("id", id);
+            return bad ?? JsonResponse.Ok(await leases.FinalizeAsync(id, cancellationToken), Json.FinalizeResult);
+        }, cancellationToken);
+
+    [Function(nameof(GetTransaction))]
+    public Task<IActionResult> GetTransaction(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/transactions/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
+        api.RunAsync(request, EndpointRules.Store, async call =>
+        {
+            var bad = ApiCall.CheckId("id", id);
+            return bad ?? JsonResponse.Ok(await leases.GetTransactionAsync(id, cancellationToken), Json.PurchaseTransaction);
+        }, cancellationToken);
+
+    [Function(nameof(ListTransactions))]
+    public Task<IActionResult> ListTransactions(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/transactions")] HttpRequest request, CancellationToken cancellationToken) =>
+        api.RunAsync(request, EndpointRules.Store, async call =>
+        {
+            var (query, problem) = ReadQuery(request.Query);
+            return problem ?? JsonResponse.Ok(await leases.ListTransactionsAsync(query!, cancellationToken), Json.TransactionPage);
+        }, cancellationToken);
+
+    // Binding the query string is translation: each bad parameter is named, none reaches FlexShopper.
+    private static (TransactionQuery? Query, IActionResult? Problem) ReadQuery(IQueryCollection query)
+    {
+        var errors = new FieldErrors();
+        string? status = query["leaseStatus"];
+        if (status is not null and not "signed" and not "pending")
+        {
+            errors.Add("leaseStatus", "Must be 'signed' or 'pending'.");
+        }
+
+        int? Int(string name, int min, int max)
+        {
+            string? raw = query[name];
+            if (raw is null)
+            {
+                return null;
+            }
+
+            if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            {
+                return value;
+            }
+
+            errors.Add(name, $"Must be a whole number from {min} to {max}.");
+            return null;
+        }
+
+        DateOnly? Date(string name)
+        {
+            string? raw = query[name];
+            if (raw is null)
+            {
+                return null;
+            }
+
+            if (DateOnly.TryParseExact(raw, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
+            {
+                return value;
+            }
+
+            errors.Add(name, "Must be a date as YYYY-MM-DD.");
+            return null;
+        }
+
+        var result = new TransactionQuery
+        {
+            LeaseStatus = status,
+            Page = Int("page", 1, 10_000),
+            Limit = Int("limit", 1, 100),
+            FromDate = Date("fromDate"),
+            ToDate = Date("toDate"),
+        };
+        if (result.FromDate > result.ToDate)
+        {
+            errors.Add("fromDate", "Must not be after toDate.");
+        }
+
+        return errors.Any ? (null, errors.ToProblem()) : (result, null);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using System.Text;
+using FlexFunctions.Shared.FlexShopper.Models;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+
+namespace FlexFunctions.Shared.CustomerAuth;
+
+/// <summary>A sealed session and when it stops being accepted.</summary>
+public sealed record CustomerSession(string Value, DateTimeOffset ExpiresAt)
+{
+    public override string ToString() => $"CustomerSession(ExpiresAt={ExpiresAt:O})";
+}
+
+/// <summary>
+/// Seals a <see cref="CustomerCredential"/> (customer token + the key version that minted it) into an opaque
+/// string with authenticated encryption (ASP.NET Core Data Protection): the store can neither read nor alter it,
+/// and it expires. The store sends it back in <see cref="Header"/>.
+/// </summary>
+public sealed class CustomerSessions
+{
+    public const string Header = "X-Customer-Session";
+    private const string Purpose = "FlexFunctions.CustomerSession.v1";
+
+    private readonly ITimeLimitedDataProtector _protector;
+    private readonly CustomerSessionOptions _options;
+    private readonly TimeProvider _time;
+
+    public CustomerSessions(IDataProtectionProvider provider, IOptions<CustomerSessionOptions> options, TimeProvider time)
+    {
+        _protector = provider.CreateProtector(Purpose).ToTimeLimitedDataProtector();
+        _options = options.Value;
+        _time = time;
+    }
+
+    public CustomerSession Seal(CustomerCredential credential)
+    {
+        ArgumentNullException.ThrowIfNull(credential);
+        var expires = _time.GetUtcNow() + _options.Lifetime;
+        // The version has no newline; everything after the first one is the token.
+        var plain = Encoding.UTF8.GetBytes(credential.KeyVersion + "\n" + credential.Token);
+        var sealedBytes = _protector.Protect(plain, expires);
+        CryptographicOperations.ZeroMemory(plain);
+        return new CustomerSession(Base64UrlEncode(sealedBytes), expires);
+    }
+
+    /// <summary>The credential inside <paramref name="session"/>, or null when it is forged, altered, expired or unreadable.</summary>
+    public CustomerCredential? Open(string? session)
+    {
+        if (string.IsNullOrWhiteSpace(session) || session.Length > 8192)
+        {
+            return null;
+        }
+
+        try
+        {
+            var plain = _protector.Unprotect(Base64UrlDecode(session), out var expiration);
+            if (expiration <= _time.GetUtcNow())
+            {
+                return null;
+            }
+
+            var text = Encoding.UTF8.GetString(plain);
+            var newline = text.IndexOf('\n', StringComparison.Ordinal);
+            return newline <= 0 || newline == text.Length - 1 ? null : new CustomerCredential(text[(newline + 1)..], text[..newline]);
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static byte[] Base64UrlDecode(string text)
+    {
+        var b64 = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(b64.PadRight(b64.Length + ((4 - (b64.Length % 4)) % 4), '='));
+    }
+}
