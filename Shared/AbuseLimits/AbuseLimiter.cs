@@ -42,3 +42,20 @@ public interface IAbuseLimiter
     /// <summary>A correct passcode: the run of wrong ones is forgotten.</summary>
     Task RecordSuccessfulLoginAsync(string customerId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A request an abuse limit refused; the HTTP layer answers 429 with <c>Retry-After</c>.</summary>
+public sealed class AbuseLimitExceededException(LimitKind kind, LimitDecision decision)
+    : Exception($"{kind} refused by the {decision.Scope} limit; retry after {decision.RetryAfter.TotalSeconds:F0} s.")
+{
+    public LimitKind Kind { get; } = kind;
+
+    public LimitDecision Decision { get; } = decision;
+
+    /// <summary>The problem document's <c>code</c>, so the store can tell the shopper what happened.</summary>
+    public string Code => (Kind, Decision.Scope) switch
+    {
+        (_, LimitScopes.Lockout) => "LoginLocked",
+        (LimitKind.PasscodeRequest, _) => "TooManyPasscodeRequests",
+        _ => "TooManyLoginAttempts",
+    };
+}

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
+using FlexFunctions.Shared.Observability;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -38,12 +40,49 @@ public sealed partial class ConfirmationProcessor(
     FailedEventStore failures,
     IFlexShopperClient flexShopper,
     IOptions<ConfirmationsOptions> options,
+    FlexTelemetry telemetry,
     ILogger<ConfirmationProcessor> logger)
 {
+    /// <summary>One delivery in one span (linked to the sender's trace when the message carries one), counted by outcome.</summary>
     public async Task<ProcessOutcome> ProcessAsync(WarehouseDelivery delivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         var read = reader.Read(delivery.Text);
+        using var activity = Correlation.StartLinked("WarehouseEvent " + (read.Event?.Type ?? "unreadable"), ActivityKind.Consumer, read.TraceParent);
+        activity?.SetTag("warehouse.delivery", delivery.DequeueCount);
+        var outcome = "error";
+        try
+        {
+            var result = await ProcessReadAsync(delivery, read, cancellationToken).ConfigureAwait(false);
+            outcome = result switch
+            {
+                ProcessOutcome.Confirmed => "confirmed",
+                ProcessOutcome.Duplicate => "duplicate",
+                ProcessOutcome.AlreadyApplied => "already_applied",
+                _ => "rejected",
+            };
+            return result;
+        }
+        catch (TransientConfirmationException)
+        {
+            outcome = "transient";
+            activity?.SetStatus(ActivityStatusCode.Error, outcome);
+            throw;
+        }
+        catch (Exception)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, outcome);
+            throw;
+        }
+        finally
+        {
+            activity?.SetTag("outcome", outcome);
+            telemetry.RecordConfirmation(outcome);
+        }
+    }
+
+    private async Task<ProcessOutcome> ProcessReadAsync(WarehouseDelivery delivery, ReadResult read, CancellationToken cancellationToken)
+    {
         if (read.Event is not { } e)
         {
             await RecordAsync(FailedEventKinds.Failed, read.Reason!, delivery, read, null, null, cancellationToken).ConfigureAwait(false);
@@ -150,6 +189,7 @@ public sealed partial class ConfirmationProcessor(
         }
 
         var recorded = await RecordAsync(FailedEventKinds.Poisoned, reason, delivery, read, null, attempts, cancellationToken).ConfigureAwait(false);
+        telemetry.RecordConfirmation("poisoned");
         LogPoisoned(logger, delivery.MessageId, reason);
         return recorded;
     }
