@@ -1,5 +1,5 @@
-using System.Text.Json;
 using FlexFunctions.Shared.Health;
+using FlexFunctions.Shared.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -17,7 +17,7 @@ public sealed class HealthFunctions(HealthReporter health)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/health/live")] HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Json(StatusCodes.Status200OK, JsonSerializer.Serialize(HealthReporter.Live, HealthJson.Default.LivenessReport));
+        return JsonResponse.Ok(HealthReporter.Live, HealthJson.Default.LivenessReport);
     }
 
     [Function(ReadyName)]
@@ -29,13 +29,6 @@ public sealed class HealthFunctions(HealthReporter health)
         var report = await health.CheckReadyAsync(cancellationToken);
         // Degraded still serves traffic; only an unhealthy part takes the instance out.
         var status = report.Status == "Unhealthy" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
-        return Json(status, JsonSerializer.Serialize(report, HealthJson.Default.ReadinessReport));
+        return new JsonResponse<ReadinessReport>(status, report, HealthJson.Default.ReadinessReport);
     }
-
-    private static ContentResult Json(int status, string body) => new()
-    {
-        Content = body,
-        ContentType = "application/json",
-        StatusCode = status,
-    };
 }

@@ -28,7 +28,7 @@ internal sealed class KeyVaultCheck(IOptions<KeyVaultOptions> options, IServiceP
         try
         {
             var secrets = services.GetRequiredService<SecretClient>();
-            var secret = await secrets.GetSecretAsync(vault.ApiKeySecretName, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var secret = await secrets.GetSecretAsync(vault.ApiKeySecretName, null, cancellationToken).ConfigureAwait(false);
             return string.IsNullOrEmpty(secret.Value.Value)
                 ? HealthCheckResult.Unhealthy($"Secret '{vault.ApiKeySecretName}' is empty.")
                 : HealthCheckResult.Healthy($"Secret '{vault.ApiKeySecretName}' readable.");
