@@ -3,6 +3,7 @@ using System.Globalization;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Observability;
+using FlexFunctions.Shared.Redaction;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -137,7 +138,7 @@ public sealed partial class ConfirmationProcessor(
             // A 5xx or 429 answer means FlexShopper did not act; no answer at all (timeout, transport) might have.
             var reason = "FlexShopper transient failure: " + ex.Message;
             await ledger.ReleaseAsync(claim, reason, outcomeUnknown: ex.StatusCode is null, CancellationToken.None).ConfigureAwait(false);
-            LogTransient(logger, e.Type, e.Key, delivery.DequeueCount, ex.Message);
+            LogTransient(logger, e.Type, e.Key, delivery.DequeueCount, ex.Kind, StatusText(ex), ex.Message);
             throw new TransientConfirmationException(reason, ex);
         }
         catch (FlexShopperApiException ex) when (ex.Kind == FlexShopperErrorKind.UnexpectedResponse)
@@ -152,7 +153,7 @@ public sealed partial class ConfirmationProcessor(
             var reason = $"FlexShopper refused the event ({(ex.StatusCode is { } s ? ((int)s).ToString(CultureInfo.InvariantCulture) : "no status")}{(ex.Code is null ? "" : " " + ex.Code)}): {ex.Message}";
             await ledger.MarkRejectedAsync(claim, reason, CancellationToken.None).ConfigureAwait(false);
             await RecordAsync(FailedEventKinds.Failed, reason, delivery, read, claim, null, CancellationToken.None).ConfigureAwait(false);
-            LogRejected(logger, e.Type, e.Key, reason);
+            LogRejected(logger, e.Type, e.Key, StatusText(ex), ex.Code, reason);
             return ProcessOutcome.Rejected;
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
@@ -272,12 +273,17 @@ public sealed partial class ConfirmationProcessor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse {Type} event {EventKey} confirmed but its claim had been taken over; the other delivery will find it applied")]
     private static partial void LogClaimLost(ILogger logger, string type, string eventKey);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse {Type} event {EventKey} failed transiently on delivery {DequeueCount}: {Reason}")]
-    private static partial void LogTransient(ILogger logger, string type, string eventKey, long dequeueCount, string reason);
+    private static string StatusText(FlexShopperApiException ex) =>
+        ex.StatusCode is { } status ? ((int)status).ToString(CultureInfo.InvariantCulture) : "no answer";
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Warehouse {Type} event {EventKey} rejected for good: {Reason}")]
-    private static partial void LogRejected(ILogger logger, string type, string eventKey, string reason);
+    // FlexShopper's own words can echo what it was sent: classified, so the redactor erases them from logs. The
+    // failed-events table keeps the full reason for the operator.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse {Type} event {EventKey} failed transiently on delivery {DequeueCount}: {Kind} ({Status}) {Reason}")]
+    private static partial void LogTransient(ILogger logger, string type, string eventKey, long dequeueCount, FlexShopperErrorKind kind, string status, [UpstreamText] string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Warehouse message {MessageId} was poisoned: {Reason}")]
-    private static partial void LogPoisoned(ILogger logger, string? messageId, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Warehouse {Type} event {EventKey} rejected for good by FlexShopper ({Status} {Code}); the reason is in the failed-events table {Reason}")]
+    private static partial void LogRejected(ILogger logger, string type, string eventKey, string status, string? code, [UpstreamText] string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Warehouse message {MessageId} was poisoned; the reason is in the failed-events table {Reason}")]
+    private static partial void LogPoisoned(ILogger logger, string? messageId, [UpstreamText] string reason);
 }

@@ -30,8 +30,14 @@ public static class SensitiveData
     /// <summary>A customer's IP address: personal data, used only for abuse limits.</summary>
     public static DataClassification ClientIp { get; } = new(Taxonomy, nameof(ClientIp));
 
+    /// <summary>
+    /// Free text from FlexShopper (an error message), which can echo any value we sent. Kept in full where an
+    /// operator needs it (the failed-events table), erased from logs; the status and code are logged beside it.
+    /// </summary>
+    public static DataClassification UpstreamText { get; } = new(Taxonomy, nameof(UpstreamText));
+
     /// <summary>Every classification above, for the redactor's registration.</summary>
-    public static DataClassificationSet All { get; } = new(Passcode, CustomerToken, ApiKey, Ssn, DateOfBirth, BankAccount, RoutingNumber, Email, ClientIp);
+    public static DataClassificationSet All { get; } = new(Passcode, CustomerToken, ApiKey, Ssn, DateOfBirth, BankAccount, RoutingNumber, Email, ClientIp, UpstreamText);
 }
 
 /// <summary>A one-time passcode.</summary>
@@ -55,3 +61,5 @@ public sealed class RoutingNumberAttribute() : DataClassificationAttribute(Sensi
 public sealed class EmailAttribute() : DataClassificationAttribute(SensitiveData.Email);
 
 public sealed class ClientIpAttribute() : DataClassificationAttribute(SensitiveData.ClientIp);
+
+public sealed class UpstreamTextAttribute() : DataClassificationAttribute(SensitiveData.UpstreamText);
