@@ -10,6 +10,7 @@ using System.Text;
 using FlexFunctions.Functions.Http;
 using FlexFunctions.Shared.AbuseLimits;
 using FlexFunctions.Shared.CustomerAuth;
+using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Secrets;
 using Microsoft.AspNetCore.Builder;
@@ -101,6 +102,10 @@ async Task LoginWithoutLimits()
     await Execute(context, await unlimitedCustomers.LoginCustomer(context.Request, user, default), 200);
 }
 
+// Our typed client alone (key, resilience pipeline, envelope): splits the function's cost into client and the rest.
+var flexShopper = provider.GetRequiredService<IFlexShopperClient>();
+Task ClientLogin() => flexShopper.PasscodeLoginAsync("u1", "482913");
+
 async Task CreateLease()
 {
     var context = Request("POST", "/api/v1/leases", leaseBody, session);
@@ -135,6 +140,7 @@ foreach (var (name, function, floor) in new (string, Func<Task>, Func<Task>)[]
          {
              ("Login", Login, PlainLogin),
              ("Login, abuse limits off", LoginWithoutLimits, PlainLogin),
+             ("FlexShopper client alone (passcode login)", ClientLogin, PlainLogin),
              ("CreateLease", CreateLease, PlainLease),
          })
 {
