@@ -1,4 +1,5 @@
 using FlexFunctions.Shared.AbuseLimits;
+using FlexFunctions.Shared.Catalog;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.Health;
@@ -23,6 +24,7 @@ public static class FlexFunctionsRegistration
         // Capabilities register themselves below, one line each.
         services.AddWarehouseConfirmations(configuration);
         services.AddHttpApi(configuration);
+        services.AddCatalog(configuration);
         services.AddReadinessChecks(configuration);
         services.AddAbuseLimits(configuration);
         return services;

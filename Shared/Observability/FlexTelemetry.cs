@@ -28,8 +28,8 @@ public sealed class FlexTelemetry : IDisposable
         Confirmations = _meter.CreateCounter<long>("flexfunctions.confirmations", "{event}",
             "Warehouse event deliveries by outcome: confirmed, duplicate, already_applied, rejected, transient, poisoned.");
         ConfirmationsReplayed = _meter.CreateCounter<long>("flexfunctions.confirmations.replayed", "{event}", "Failed warehouse events put back on the queue by an operator.");
-        CatalogRefreshes = _meter.CreateCounter<long>("flexfunctions.catalog.refreshes", "{run}", "Catalog refresh runs by outcome.");
-        CatalogProducts = _meter.CreateCounter<long>("flexfunctions.catalog.products", "{product}", "Products written by catalog refreshes.");
+        CatalogRefreshes = _meter.CreateCounter<long>("flexfunctions.catalog.refreshes", "{run}", "Catalog refresh runs by outcome: Succeeded, Failed, busy.");
+        CatalogProducts = _meter.CreateCounter<long>("flexfunctions.catalog.products", "{product}", "Products inserted, updated or deleted by catalog refreshes.");
         AbuseLimitRejections = _meter.CreateCounter<long>("flexfunctions.abuse_limits.rejections", "{request}",
             "Login requests refused by an abuse limit, by kind and scope (customer, ip, lockout).");
     }
@@ -52,7 +52,7 @@ public sealed class FlexTelemetry : IDisposable
     public void RecordConfirmation(string outcome) =>
         Confirmations.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
-    /// <summary>Counts one catalog refresh run and the products it wrote.</summary>
+    /// <summary>Counts one catalog refresh run and the products it changed.</summary>
     public void RecordCatalogRefresh(string outcome, long products)
     {
         var tag = new KeyValuePair<string, object?>("outcome", outcome);

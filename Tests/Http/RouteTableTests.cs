@@ -31,6 +31,10 @@ public sealed class RouteTableTests
         { "GetTransaction", "GET", "v1/transactions/{id}" },
         { "ListTransactions", "GET", "v1/transactions" },
         { "GetOpenApiDocument", "GET", "v1/openapi.json" },
+        { "CatalogList", "GET", "v1/catalog/products" },
+        { "CatalogGetProduct", "GET", "v1/catalog/products/{sku}" },
+        { "CatalogStatus", "GET", "v1/catalog/status" },
+        { "CatalogLeaseSettings", "GET", "v1/catalog/lease-settings" },
     };
 
     [Theory]

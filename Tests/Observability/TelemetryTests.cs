@@ -170,6 +170,31 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Catalog_refreshes_are_counted_by_outcome_with_the_products_they_changed()
+    {
+        using var bed = FlexFunctions.Tests.Catalog.CatalogTestBed.Create();
+        bed.ServeCatalog(FlexFunctions.Tests.Catalog.CatalogTestBed.Products(12));
+        var telemetry = bed.Services.Get<FlexTelemetry>();
+        using var runs = new MetricCollector<long>(telemetry.CatalogRefreshes);
+        using var products = new MetricCollector<long>(telemetry.CatalogProducts);
+
+        string trace;
+        using (var timer = Worker.StartActivity("Invoke CatalogRefresh", ActivityKind.Server))
+        {
+            trace = timer!.TraceId.ToHexString();
+            await bed.Refresher.RunAsync("test", CancellationToken.None);
+            await bed.Refresher.RunAsync("test", CancellationToken.None); // nothing changed the second time
+        }
+
+        Assert.Equal(["Succeeded", "Succeeded"], runs.GetMeasurementSnapshot().Select(m => (string)m.Tags["outcome"]!));
+        Assert.Equal(12, products.GetMeasurementSnapshot().Sum(m => m.Value));
+        var refreshes = bed.Services.Spans.Spans.Where(s => s.TraceId == trace && s.Name == "CatalogRefresh").ToList();
+        Assert.Equal(2, refreshes.Count);
+        Assert.All(refreshes, s => Assert.Equal("Succeeded", s.Tag("outcome")));
+        Assert.Contains(bed.Services.Spans.Spans, s => s.TraceId == trace && s.Name == "FlexShopper GetProducts");
+    }
+
+    [Fact]
     public void Azure_Monitor_export_is_wired_only_when_a_connection_string_is_set()
     {
         static bool Exports(string? connectionString)

@@ -161,6 +161,12 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       CustomerSession__Lifetime: '12:00:00'
       CustomerSession__KeyRingTable: keyRingTableName
 
+      // Catalog refresh: run lock, write fan-out and a bound on pages (the spill folder defaults to the temp folder)
+      Catalog__LockDuration: '00:10:00'
+      Catalog__WriteConcurrency: '4'
+      Catalog__MaxPages: '5000'
+      Catalog__SpillDirectory: ''
+
       // Warehouse confirmations: claim lease and message limits
       Confirmations__ClaimLease: '00:01:30'
       Confirmations__MaxMessageBytes: '49152'

@@ -1,0 +1,102 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace FlexFunctions.Shared.Catalog;
+
+/// <summary>
+/// The catalog table's keys. PartitionKey is a bucket of the SKU's hash (<see cref="PartitionCount"/> buckets,
+/// <c>00</c>..<c>ff</c>), RowKey is the SKU made safe for Table keys.
+/// Why: get-by-SKU stays a point read (the bucket is computed from the SKU); writes group into entity group
+/// transactions of up to 100 per bucket; the load spreads over many partitions; and the list API reads the table in
+/// key order with the service's own continuation, so no secondary index is needed.
+/// </summary>
+public static class CatalogKeys
+{
+    public const int PartitionCount = 256;
+
+    /// <summary>SKUs longer than this are refused (a RowKey may hold 1 KiB; escaping can triple a character).</summary>
+    public const int MaxSkuLength = 256;
+
+    /// <summary>Bumped when the stored shape changes, so the next refresh rewrites every row once.</summary>
+    private const string HashVersion = "v1";
+
+    public static string PartitionFor(string sku)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        HashUtf8(sku, hash);
+        return hash[0].ToString("x2", CultureInfo.InvariantCulture);
+    }
+
+    public static IEnumerable<string> AllPartitions() =>
+        Enumerable.Range(0, PartitionCount).Select(i => i.ToString("x2", CultureInfo.InvariantCulture));
+
+    public static bool IsPartition(string value) =>
+        value.Length == 2 && int.TryParse(value, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var n) && n < PartitionCount
+        && value == value.ToLowerInvariant();
+
+    /// <summary>Why a SKU cannot be stored, or null when it can.</summary>
+    public static string? Problem(string? sku) => sku switch
+    {
+        null or { Length: 0 } => "The SKU is empty.",
+        { Length: > MaxSkuLength } => $"The SKU is longer than {MaxSkuLength} characters.",
+        _ when string.IsNullOrWhiteSpace(sku) => "The SKU is blank.",
+        _ => null,
+    };
+
+    /// <summary>The SKU with the characters Table keys forbid (<c>/ \ # ?</c>, controls) and <c>%</c> percent-escaped.</summary>
+    public static string RowKeyFor(string sku)
+    {
+        if (sku.AsSpan().IndexOfAny(Unsafe) < 0 && !sku.Any(char.IsControl))
+        {
+            return sku;
+        }
+
+        var builder = new StringBuilder(sku.Length + 8);
+        foreach (var c in sku)
+        {
+            if (Unsafe.Contains(c) || char.IsControl(c))
+            {
+                builder.Append('%').Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>A digest of everything we store about a product: equal digests mean nothing to write.</summary>
+    public static string ContentHash(string sku, string? name, string? url)
+    {
+        var text = string.Create(CultureInfo.InvariantCulture,
+            $"{HashVersion}|{sku.Length}:{sku}|{name?.Length ?? -1}:{name}|{url?.Length ?? -1}:{url}");
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        HashUtf8(text, hash);
+        return Convert.ToBase64String(hash[..16]);
+    }
+
+    private static readonly SearchValues<char> Unsafe = SearchValues.Create("/\\#?%");
+
+    private static void HashUtf8(string text, Span<byte> destination)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        var rented = max <= 1024 ? null : ArrayPool<byte>.Shared.Rent(max);
+        try
+        {
+            Span<byte> buffer = rented is null ? stackalloc byte[max] : rented;
+            var length = Encoding.UTF8.GetBytes(text, buffer);
+            SHA256.HashData(buffer[..length], destination);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+}

@@ -1,0 +1,411 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using FlexFunctions.Shared.FlexShopper;
+using FlexFunctions.Shared.FlexShopper.Models;
+using FlexFunctions.Shared.Observability;
+using FlexFunctions.Shared.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FlexFunctions.Shared.Catalog;
+
+/// <summary>
+/// Refreshes the FlexShopper catalog into the catalog table. A run (1) claims the run lock, (2) fetches the lease
+/// settings and pages Get Products to the first empty page, spilling products to local files, then (3) compares each
+/// partition with the table by content hash and writes only what changed, in entity group transactions of up to
+/// 100, deleting rows FlexShopper no longer lists. Any failure before (3) leaves the table exactly as it was.
+/// </summary>
+public sealed partial class CatalogRefresher
+{
+    private const int MaxBatch = 100;
+    private static readonly string[] CompareColumns = ["RowKey", CatalogColumns.Hash];
+
+    private readonly IFlexShopperClient _flexShopper;
+    private readonly TableClient _catalog;
+    private readonly CatalogRunStore _runs;
+    private readonly CatalogOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CatalogRefresher> _logger;
+    private readonly FlexTelemetry _telemetry;
+    private readonly SemaphoreSlim _ensureTables = new(1, 1);
+    private volatile bool _tablesReady;
+
+    public CatalogRefresher(IFlexShopperClient flexShopper, TableServiceClient tables, IOptions<TableNames> names, IOptions<CatalogOptions> options,
+        TimeProvider time, ILogger<CatalogRefresher> logger, FlexTelemetry telemetry)
+    {
+        _telemetry = telemetry;
+        _flexShopper = flexShopper;
+        _catalog = tables.GetTableClient(names.Value.Catalog);
+        _runs = new CatalogRunStore(tables.GetTableClient(names.Value.CatalogRuns));
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Runs one refresh and records it; returns <see cref="RefreshResult.Busy"/> when another run holds the lock.</summary>
+    public async Task<RefreshResult> RunAsync(string trigger, CancellationToken cancellationToken)
+    {
+        // One span per run, counted by outcome with the products it changed.
+        using var activity = FlexTelemetry.Source.StartActivity("CatalogRefresh");
+        var result = await RunOnceAsync(trigger, cancellationToken).ConfigureAwait(false);
+        var outcome = result.AlreadyRunning ? "busy" : result.Run?.Outcome.ToString() ?? "unknown";
+        activity?.SetTag("outcome", outcome);
+        _telemetry.RecordCatalogRefresh(outcome, result.Run is { } run ? run.Inserted + run.Updated + run.Deleted : 0);
+        return result;
+    }
+
+    private async Task<RefreshResult> RunOnceAsync(string trigger, CancellationToken cancellationToken)
+    {
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var startedAt = _time.GetUtcNow();
+        var runId = CatalogRunStore.NewRunId(startedAt);
+        var held = await _runs.TryClaimAsync(runId, startedAt, _options.LockDuration, cancellationToken).ConfigureAwait(false);
+        if (held is null)
+        {
+            LogBusy(_logger, trigger);
+            return RefreshResult.Busy;
+        }
+
+        try
+        {
+            if (held.TakenFrom is { } abandoned)
+            {
+                LogTakeover(_logger, abandoned, runId);
+                await _runs.MarkAbandonedAsync(abandoned, startedAt, cancellationToken).ConfigureAwait(false);
+            }
+
+            var run = new CatalogRun { RunId = runId, Trigger = trigger, StartedAt = startedAt, Outcome = RunOutcome.Running };
+            await _runs.SaveRunAsync(run, cancellationToken).ConfigureAwait(false);
+            LogStarted(_logger, runId, trigger);
+
+            var counters = new Counters();
+            var keeper = new LockKeeper(_runs, held, _options.LockDuration, _time);
+            try
+            {
+                var settings = await RefreshAsync(runId, counters, keeper, cancellationToken).ConfigureAwait(false);
+                run = counters.Apply(run) with { Outcome = RunOutcome.Succeeded, EndedAt = _time.GetUtcNow() };
+                await _runs.SaveRunAsync(run, cancellationToken).ConfigureAwait(false);
+                await _runs.SaveStateAsync(run, run.Inserted + run.Updated + run.Unchanged, settings.MinimumOrderValue, cancellationToken).ConfigureAwait(false);
+                LogSucceeded(_logger, runId, run.Pages, run.Seen, run.Inserted, run.Updated, run.Deleted, run.Unchanged, run.Skipped,
+                    (run.EndedAt!.Value - startedAt).TotalMilliseconds);
+            }
+            catch (Exception ex)
+            {
+                // Every failure is recorded, whatever its type: a run row must never stay 'Running' after we stopped.
+                var error = Describe(ex, cancellationToken);
+                run = counters.Apply(run) with { Outcome = RunOutcome.Failed, EndedAt = _time.GetUtcNow(), Error = error };
+                // Recorded even when the host is stopping us, so the failure is visible.
+                await _runs.SaveRunAsync(run, CancellationToken.None).ConfigureAwait(false);
+                LogFailed(_logger, ex.GetType().Name, runId, error);
+                if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+            }
+
+            return new RefreshResult(run, AlreadyRunning: false);
+        }
+        finally
+        {
+            await _runs.ReleaseAsync(held).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<LeaseSettings> RefreshAsync(string runId, Counters counters, LockKeeper keeper, CancellationToken cancellationToken)
+    {
+        // Settings first: if FlexShopper cannot answer them, nothing is touched.
+        var settings = await Upstream("GetLeaseSettings", () => _flexShopper.GetLeaseSettingsAsync(cancellationToken)).ConfigureAwait(false);
+
+        using var spill = new CatalogSpill(_options.SpillDirectory, runId);
+        var upstreamStarted = _time.GetUtcNow();
+        for (var page = 1; ; page++)
+        {
+            if (page > _options.MaxPages)
+            {
+                throw new CatalogRefreshException($"FlexShopper returned more than Catalog__MaxPages ({_options.MaxPages}) pages; nothing was written.");
+            }
+
+            var current = page;
+            var products = (await Upstream($"GetProducts page {current}", () => _flexShopper.GetProductsAsync(current, cancellationToken)).ConfigureAwait(false)).Products;
+            if (products.Count == 0)
+            {
+                break;
+            }
+
+            counters.Pages++;
+            var skipped = 0;
+            foreach (var product in products)
+            {
+                if (CatalogKeys.Problem(product?.Sku) is not null)
+                {
+                    skipped++;
+                    continue;
+                }
+
+                var sku = product!.Sku;
+                spill.Write(int.Parse(CatalogKeys.PartitionFor(sku), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture),
+                    new SpilledProduct(sku, product.Name, product.Url, CatalogKeys.ContentHash(sku, product.Name, product.Url)));
+            }
+
+            if (skipped > 0)
+            {
+                counters.Skipped += skipped;
+                LogSkipped(_logger, runId, page, skipped);
+            }
+
+            await keeper.KeepAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        spill.Complete();
+        LogUpstreamDone(_logger, runId, counters.Pages, (_time.GetUtcNow() - upstreamStarted).TotalMilliseconds);
+
+        // The upstream pass is complete: only now may rows be written or deleted.
+        await Parallel.ForEachAsync(Enumerable.Range(0, CatalogKeys.PartitionCount),
+            new ParallelOptions { MaxDegreeOfParallelism = _options.WriteConcurrency, CancellationToken = cancellationToken },
+            async (partition, ct) =>
+            {
+                await WritePartitionAsync(runId, partition, spill, counters, ct).ConfigureAwait(false);
+                await keeper.KeepAsync(ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        return settings;
+    }
+
+    private async Task WritePartitionAsync(string runId, int partition, CatalogSpill spill, Counters counters, CancellationToken cancellationToken)
+    {
+        var partitionKey = partition.ToString("x2", CultureInfo.InvariantCulture);
+        var upstream = new Dictionary<string, SpilledProduct>(StringComparer.Ordinal);
+        foreach (var product in spill.Read(partition))
+        {
+            var rowKey = CatalogKeys.RowKeyFor(product.Sku);
+            if (!upstream.TryAdd(rowKey, product))
+            {
+                upstream[rowKey] = product; // FlexShopper listed the SKU twice: the later listing wins
+                Interlocked.Increment(ref counters.Duplicates);
+            }
+        }
+
+        Interlocked.Add(ref counters.Seen, upstream.Count);
+        var batch = new Batch(_catalog, counters);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}");
+        await foreach (var row in _catalog.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: CompareColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (!upstream.Remove(row.RowKey, out var product))
+            {
+                await batch.AddAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partitionKey, row.RowKey), ETag.All),
+                    Change.Delete, cancellationToken).ConfigureAwait(false);
+            }
+            else if (row.GetString(CatalogColumns.Hash) == product.Hash)
+            {
+                Interlocked.Increment(ref counters.Unchanged);
+            }
+            else
+            {
+                await batch.AddAsync(new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(partitionKey, row.RowKey, product, runId)),
+                    Change.Update, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var (rowKey, product) in upstream)
+        {
+            await batch.AddAsync(new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(partitionKey, rowKey, product, runId)),
+                Change.Insert, cancellationToken).ConfigureAwait(false);
+        }
+
+        await batch.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static TableEntity ToEntity(string partitionKey, string rowKey, SpilledProduct product, string runId) => new(partitionKey, rowKey)
+    {
+        [CatalogColumns.Sku] = product.Sku,
+        [CatalogColumns.Name] = product.Name,
+        [CatalogColumns.Url] = product.Url,
+        [CatalogColumns.Hash] = product.Hash,
+        [CatalogColumns.RunId] = runId,
+    };
+
+    private async Task EnsureTablesAsync(CancellationToken cancellationToken)
+    {
+        if (_tablesReady)
+        {
+            return;
+        }
+
+        await _ensureTables.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_tablesReady)
+            {
+                await _catalog.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+                await _runs.Table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+                _tablesReady = true;
+            }
+        }
+        finally
+        {
+            _ensureTables.Release();
+        }
+    }
+
+    /// <summary>Names the failing upstream step in the error, so the run row says which page broke.</summary>
+    private static async Task<T> Upstream<T>(string step, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (FlexShopperApiException ex)
+        {
+            var status = ex.StatusCode is { } s ? ((int)s).ToString(CultureInfo.InvariantCulture) : "no answer";
+            throw new CatalogRefreshException($"{step} failed: {ex.Kind} ({status}{(ex.Code is null ? "" : ", code " + ex.Code)}); nothing was written.", ex);
+        }
+    }
+
+    private static string Describe(Exception ex, CancellationToken cancellationToken) => ex switch
+    {
+        CatalogRefreshException => ex.Message,
+        OperationCanceledException when cancellationToken.IsCancellationRequested => "Cancelled: the host stopped the run.",
+        RequestFailedException storage => $"Table storage failed: {storage.Status} {storage.ErrorCode}.",
+        _ => $"{ex.GetType().Name}: {ex.Message}",
+    };
+
+    private enum Change
+    {
+        Insert,
+        Update,
+        Delete,
+    }
+
+    /// <summary>Run totals, shared by the partitions written in parallel.</summary>
+    private sealed class Counters
+    {
+        public int Pages;
+        public long Seen;
+        public long Inserted;
+        public long Updated;
+        public long Deleted;
+        public long Unchanged;
+        public long Skipped;
+        public long Duplicates;
+
+        public CatalogRun Apply(CatalogRun run) => run with
+        {
+            Pages = Pages,
+            Seen = Interlocked.Read(ref Seen),
+            Inserted = Interlocked.Read(ref Inserted),
+            Updated = Interlocked.Read(ref Updated),
+            Deleted = Interlocked.Read(ref Deleted),
+            Unchanged = Interlocked.Read(ref Unchanged),
+            Skipped = Skipped + Interlocked.Read(ref Duplicates),
+        };
+    }
+
+    /// <summary>One partition's pending entity group transaction; counts land only once the service accepted it.</summary>
+    private sealed class Batch(TableClient table, Counters counters)
+    {
+        private readonly List<TableTransactionAction> _actions = new(MaxBatch);
+        private int _inserts;
+        private int _updates;
+        private int _deletes;
+
+        public async Task AddAsync(TableTransactionAction action, Change change, CancellationToken cancellationToken)
+        {
+            _actions.Add(action);
+            _ = change switch
+            {
+                Change.Insert => ++_inserts,
+                Change.Update => ++_updates,
+                _ => ++_deletes,
+            };
+            if (_actions.Count == MaxBatch)
+            {
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            if (_actions.Count == 0)
+            {
+                return;
+            }
+
+            await table.SubmitTransactionAsync(_actions, cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref counters.Inserted, _inserts);
+            Interlocked.Add(ref counters.Updated, _updates);
+            Interlocked.Add(ref counters.Deleted, _deletes);
+            _actions.Clear();
+            _inserts = _updates = _deletes = 0;
+        }
+    }
+
+    /// <summary>Renews the run lock once a third of its duration has passed, and stops the run if it was lost.</summary>
+    private sealed class LockKeeper(CatalogRunStore runs, RunLock held, TimeSpan duration, TimeProvider time)
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private DateTimeOffset _renewedAt = time.GetUtcNow();
+
+        public async Task KeepAsync(CancellationToken cancellationToken)
+        {
+            if (time.GetUtcNow() - _renewedAt < duration / 3)
+            {
+                return;
+            }
+
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var now = time.GetUtcNow();
+                if (now - _renewedAt < duration / 3)
+                {
+                    return;
+                }
+
+                if (!await runs.TryRenewAsync(held, now, duration, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new CatalogRefreshException("The run lock expired and was taken by another run; this run stopped.");
+                }
+
+                _renewedAt = now;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Catalog refresh ({Trigger}) not started: another run holds the lock")]
+    private static partial void LogBusy(ILogger logger, string trigger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Catalog run {AbandonedRunId} let its lock expire without finishing; run {RunId} takes over")]
+    private static partial void LogTakeover(ILogger logger, string abandonedRunId, string runId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Catalog refresh {RunId} started ({Trigger})")]
+    private static partial void LogStarted(ILogger logger, string runId, string trigger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Catalog refresh {RunId}: page {Page} had {Count} products with an empty or over-long SKU; they were skipped")]
+    private static partial void LogSkipped(ILogger logger, string runId, int page, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Catalog refresh {RunId} read {Pages} pages from FlexShopper in {ElapsedMs:F0} ms; comparing and writing")]
+    private static partial void LogUpstreamDone(ILogger logger, string runId, int pages, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Catalog refresh {RunId} succeeded: {Pages} pages, {Seen} products, {Inserted} inserted, {Updated} updated, {Deleted} deleted, {Unchanged} unchanged, {Skipped} skipped in {ElapsedMs:F0} ms")]
+    private static partial void LogSucceeded(ILogger logger, string runId, int pages, long seen, long inserted, long updated, long deleted, long unchanged, long skipped, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Catalog refresh {RunId} failed ({ErrorType}): {Error}")]
+    private static partial void LogFailed(ILogger logger, string errorType, string runId, string error);
+}
+
+/// <summary>A refresh stopped for a reason the run row should state in words.</summary>
+public sealed class CatalogRefreshException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Column names of the catalog table.</summary>
+internal static class CatalogColumns
+{
+    public const string Sku = "Sku";
+    public const string Name = "Name";
+    public const string Url = "Url";
+    public const string Hash = "Hash";
+    public const string RunId = "RunId";
+}
