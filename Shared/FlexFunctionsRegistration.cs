@@ -1,7 +1,10 @@
+using FlexFunctions.Shared.AbuseLimits;
 using FlexFunctions.Shared.Catalog;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.FlexShopper;
+using FlexFunctions.Shared.Health;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.Observability;
 using FlexFunctions.Shared.Secrets;
 using FlexFunctions.Shared.Storage;
 using Microsoft.Extensions.Configuration;
@@ -14,6 +17,7 @@ public static class FlexFunctionsRegistration
     public static IServiceCollection AddFlexFunctions(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddObservability(configuration);
         services.AddFlexShopperClient(configuration);
         services.AddApiKeyProvider(configuration);
         services.AddStorageClients(configuration);
@@ -21,6 +25,8 @@ public static class FlexFunctionsRegistration
         services.AddWarehouseConfirmations(configuration);
         services.AddHttpApi(configuration);
         services.AddCatalog(configuration);
+        services.AddReadinessChecks(configuration);
+        services.AddAbuseLimits(configuration);
         return services;
     }
 }

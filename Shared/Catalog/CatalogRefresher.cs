@@ -3,6 +3,7 @@ using Azure;
 using Azure.Data.Tables;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
+using FlexFunctions.Shared.Observability;
 using FlexFunctions.Shared.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,12 +27,14 @@ public sealed partial class CatalogRefresher
     private readonly CatalogOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<CatalogRefresher> _logger;
+    private readonly FlexTelemetry _telemetry;
     private readonly SemaphoreSlim _ensureTables = new(1, 1);
     private volatile bool _tablesReady;
 
     public CatalogRefresher(IFlexShopperClient flexShopper, TableServiceClient tables, IOptions<TableNames> names, IOptions<CatalogOptions> options,
-        TimeProvider time, ILogger<CatalogRefresher> logger)
+        TimeProvider time, ILogger<CatalogRefresher> logger, FlexTelemetry telemetry)
     {
+        _telemetry = telemetry;
         _flexShopper = flexShopper;
         _catalog = tables.GetTableClient(names.Value.Catalog);
         _runs = new CatalogRunStore(tables.GetTableClient(names.Value.CatalogRuns));
@@ -42,6 +45,17 @@ public sealed partial class CatalogRefresher
 
     /// <summary>Runs one refresh and records it; returns <see cref="RefreshResult.Busy"/> when another run holds the lock.</summary>
     public async Task<RefreshResult> RunAsync(string trigger, CancellationToken cancellationToken)
+    {
+        // One span per run, counted by outcome with the products it changed.
+        using var activity = FlexTelemetry.Source.StartActivity("CatalogRefresh");
+        var result = await RunOnceAsync(trigger, cancellationToken).ConfigureAwait(false);
+        var outcome = result.AlreadyRunning ? "busy" : result.Run?.Outcome.ToString() ?? "unknown";
+        activity?.SetTag("outcome", outcome);
+        _telemetry.RecordCatalogRefresh(outcome, result.Run is { } run ? run.Inserted + run.Updated + run.Deleted : 0);
+        return result;
+    }
+
+    private async Task<RefreshResult> RunOnceAsync(string trigger, CancellationToken cancellationToken)
     {
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         var startedAt = _time.GetUtcNow();

@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
+using FlexFunctions.Shared.Observability;
+using FlexFunctions.Shared.Redaction;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -38,12 +41,49 @@ public sealed partial class ConfirmationProcessor(
     FailedEventStore failures,
     IFlexShopperClient flexShopper,
     IOptions<ConfirmationsOptions> options,
+    FlexTelemetry telemetry,
     ILogger<ConfirmationProcessor> logger)
 {
+    /// <summary>One delivery in one span (linked to the sender's trace when the message carries one), counted by outcome.</summary>
     public async Task<ProcessOutcome> ProcessAsync(WarehouseDelivery delivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         var read = reader.Read(delivery.Text);
+        using var activity = Correlation.StartLinked("WarehouseEvent " + (read.Event?.Type ?? "unreadable"), ActivityKind.Consumer, read.TraceParent);
+        activity?.SetTag("warehouse.delivery", delivery.DequeueCount);
+        var outcome = "error";
+        try
+        {
+            var result = await ProcessReadAsync(delivery, read, cancellationToken).ConfigureAwait(false);
+            outcome = result switch
+            {
+                ProcessOutcome.Confirmed => "confirmed",
+                ProcessOutcome.Duplicate => "duplicate",
+                ProcessOutcome.AlreadyApplied => "already_applied",
+                _ => "rejected",
+            };
+            return result;
+        }
+        catch (TransientConfirmationException)
+        {
+            outcome = "transient";
+            activity?.SetStatus(ActivityStatusCode.Error, outcome);
+            throw;
+        }
+        catch (Exception)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, outcome);
+            throw;
+        }
+        finally
+        {
+            activity?.SetTag("outcome", outcome);
+            telemetry.RecordConfirmation(outcome);
+        }
+    }
+
+    private async Task<ProcessOutcome> ProcessReadAsync(WarehouseDelivery delivery, ReadResult read, CancellationToken cancellationToken)
+    {
         if (read.Event is not { } e)
         {
             await RecordAsync(FailedEventKinds.Failed, read.Reason!, delivery, read, null, null, cancellationToken).ConfigureAwait(false);
@@ -98,7 +138,7 @@ public sealed partial class ConfirmationProcessor(
             // A 5xx or 429 answer means FlexShopper did not act; no answer at all (timeout, transport) might have.
             var reason = "FlexShopper transient failure: " + ex.Message;
             await ledger.ReleaseAsync(claim, reason, outcomeUnknown: ex.StatusCode is null, CancellationToken.None).ConfigureAwait(false);
-            LogTransient(logger, e.Type, e.Key, delivery.DequeueCount, ex.Message);
+            LogTransient(logger, e.Type, e.Key, delivery.DequeueCount, ex.Kind, StatusText(ex), ex.Message);
             throw new TransientConfirmationException(reason, ex);
         }
         catch (FlexShopperApiException ex) when (ex.Kind == FlexShopperErrorKind.UnexpectedResponse)
@@ -113,7 +153,7 @@ public sealed partial class ConfirmationProcessor(
             var reason = $"FlexShopper refused the event ({(ex.StatusCode is { } s ? ((int)s).ToString(CultureInfo.InvariantCulture) : "no status")}{(ex.Code is null ? "" : " " + ex.Code)}): {ex.Message}";
             await ledger.MarkRejectedAsync(claim, reason, CancellationToken.None).ConfigureAwait(false);
             await RecordAsync(FailedEventKinds.Failed, reason, delivery, read, claim, null, CancellationToken.None).ConfigureAwait(false);
-            LogRejected(logger, e.Type, e.Key, reason);
+            LogRejected(logger, e.Type, e.Key, StatusText(ex), ex.Code, reason);
             return ProcessOutcome.Rejected;
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
@@ -150,6 +190,7 @@ public sealed partial class ConfirmationProcessor(
         }
 
         var recorded = await RecordAsync(FailedEventKinds.Poisoned, reason, delivery, read, null, attempts, cancellationToken).ConfigureAwait(false);
+        telemetry.RecordConfirmation("poisoned");
         LogPoisoned(logger, delivery.MessageId, reason);
         return recorded;
     }
@@ -232,12 +273,17 @@ public sealed partial class ConfirmationProcessor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse {Type} event {EventKey} confirmed but its claim had been taken over; the other delivery will find it applied")]
     private static partial void LogClaimLost(ILogger logger, string type, string eventKey);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse {Type} event {EventKey} failed transiently on delivery {DequeueCount}: {Reason}")]
-    private static partial void LogTransient(ILogger logger, string type, string eventKey, long dequeueCount, string reason);
+    private static string StatusText(FlexShopperApiException ex) =>
+        ex.StatusCode is { } status ? ((int)status).ToString(CultureInfo.InvariantCulture) : "no answer";
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Warehouse {Type} event {EventKey} rejected for good: {Reason}")]
-    private static partial void LogRejected(ILogger logger, string type, string eventKey, string reason);
+    // FlexShopper's own words can echo what it was sent: classified, so the redactor erases them from logs. The
+    // failed-events table keeps the full reason for the operator.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse {Type} event {EventKey} failed transiently on delivery {DequeueCount}: {Kind} ({Status}) {Reason}")]
+    private static partial void LogTransient(ILogger logger, string type, string eventKey, long dequeueCount, FlexShopperErrorKind kind, string status, [UpstreamText] string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Warehouse message {MessageId} was poisoned: {Reason}")]
-    private static partial void LogPoisoned(ILogger logger, string? messageId, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Warehouse {Type} event {EventKey} rejected for good by FlexShopper ({Status} {Code}); the reason is in the failed-events table {Reason}")]
+    private static partial void LogRejected(ILogger logger, string type, string eventKey, string status, string? code, [UpstreamText] string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Warehouse message {MessageId} was poisoned; the reason is in the failed-events table {Reason}")]
+    private static partial void LogPoisoned(ILogger logger, string? messageId, [UpstreamText] string reason);
 }

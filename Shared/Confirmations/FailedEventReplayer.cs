@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FlexFunctions.Shared.Observability;
 using FlexFunctions.Shared.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -16,7 +19,7 @@ public sealed record ReplaySkip(string Kind, string Id, string Reason);
 /// once the cause is fixed. A replayed event is forgotten by the ledger (unless done) so it is processed afresh;
 /// a done one is acknowledged as a duplicate, so replaying can never confirm twice.
 /// </summary>
-public sealed partial class FailedEventReplayer(FailedEventStore store, ConfirmationLedger ledger, WarehouseQueue queue, ILogger<FailedEventReplayer> logger)
+public sealed partial class FailedEventReplayer(FailedEventStore store, ConfirmationLedger ledger, WarehouseQueue queue, FlexTelemetry telemetry, ILogger<FailedEventReplayer> logger)
 {
     public async Task<FailedEventList> ListAsync(string? kind, CancellationToken cancellationToken)
     {
@@ -78,10 +81,38 @@ public sealed partial class FailedEventReplayer(FailedEventStore store, Confirma
         }
 
         // Send first, delete after: a crash in between leaves a second copy, which the ledger deduplicates.
-        await queue.Client.SendMessageAsync(e.Message, cancellationToken).ConfigureAwait(false);
+        await queue.Client.SendMessageAsync(WithTraceParent(e.Message), cancellationToken).ConfigureAwait(false);
         await store.DeleteAsync(e.Kind, e.Id, etag, cancellationToken).ConfigureAwait(false);
+        telemetry.ConfirmationsReplayed.Add(1, new KeyValuePair<string, object?>("kind", e.Kind));
         replayed.Add(e.Id);
         LogReplayed(logger, e.Kind, e.Id, e.TransactionId);
+    }
+
+    /// <summary>
+    /// Carries the operator's trace into the replayed event (a JSON object only; anything else goes back as it was),
+    /// so the delivery's span links to the replay request. <c>traceparent</c> is not part of the event's identity.
+    /// </summary>
+    internal static string WithTraceParent(string message)
+    {
+        if (Correlation.CurrentTraceParent is not { } traceParent || !message.AsSpan().TrimStart().StartsWith("{"))
+        {
+            return message;
+        }
+
+        try
+        {
+            if (JsonNode.Parse(message) is JsonObject json)
+            {
+                json["traceparent"] = traceParent;
+                return json.ToJsonString();
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON after all: replay it untouched, the processor will reject it again with its reason.
+        }
+
+        return message;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replayed {Kind} warehouse event {Id} (transaction {TransactionId}) onto the live queue")]

@@ -25,6 +25,13 @@ public sealed record WarehouseEvent
     public DateTimeOffset? OccurredAt { get; init; }
 
     public IReadOnlyList<WarehouseItem>? Items { get; init; }
+
+    /// <summary>
+    /// Optional W3C <c>traceparent</c> of the operation that sent the event (our replay sets it), so the delivery's
+    /// trace links back to it. Not part of the event's identity.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonPropertyName("traceparent")]
+    public string? TraceParent { get; init; }
 }
 
 /// <summary>One line of an event. Which fields apply depends on the event type (see the README).</summary>

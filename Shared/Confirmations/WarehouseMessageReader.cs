@@ -14,6 +14,9 @@ public sealed record ReadResult(ValidEvent? Event, string? Reason, string Encodi
     /// <summary>The transaction and type when the message got that far, for the operator list.</summary>
     public string? TransactionId { get; init; }
     public string? Type { get; init; }
+
+    /// <summary>The sender's <c>traceparent</c>, when the message carried one.</summary>
+    public string? TraceParent { get; init; }
 }
 
 /// <summary>
@@ -80,6 +83,7 @@ public sealed class WarehouseMessageReader(IOptions<ConfirmationsOptions> option
             {
                 TransactionId = string.IsNullOrEmpty(transactionId) ? null : transactionId,
                 Type = type,
+                TraceParent = message.TraceParent,
             };
         }
 
@@ -90,6 +94,7 @@ public sealed class WarehouseMessageReader(IOptions<ConfirmationsOptions> option
         {
             TransactionId = transactionId,
             Type = type,
+            TraceParent = message.TraceParent,
         };
     }
 

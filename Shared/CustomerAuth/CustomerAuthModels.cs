@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.Redaction;
 
 namespace FlexFunctions.Shared.CustomerAuth;
 
@@ -72,6 +73,10 @@ public sealed class PasscodeRequestInput : IValidatedInput
 {
     public string? Transport { get; init; }
 
+    /// <summary>The shopper's IP as the store saw it; when given, the per-IP abuse limit applies too.</summary>
+    [ClientIp]
+    public string? CustomerIp { get; init; }
+
     public PasscodeTransport ParsedTransport => Transport switch
     {
         "sms" => PasscodeTransport.Sms,
@@ -81,6 +86,7 @@ public sealed class PasscodeRequestInput : IValidatedInput
 
     public void Validate(FieldErrors errors)
     {
+        errors.IpAddress("customerIp", CustomerIp, required: false);
         if (errors.Required("transport", Transport) && Transport is not ("sms" or "email" or "all"))
         {
             errors.Add("transport", "Must be 'sms', 'email' or 'all'.");
@@ -91,10 +97,18 @@ public sealed class PasscodeRequestInput : IValidatedInput
 /// <summary>Body of <c>POST v1/customers/{userId}/login</c>. Held only for the one upstream call.</summary>
 public sealed class LoginInput : IValidatedInput
 {
+    [Passcode]
     public string? Passcode { get; init; }
 
-    public void Validate(FieldErrors errors) =>
+    /// <summary>The shopper's IP as the store saw it; when given, the per-IP abuse limit applies too.</summary>
+    [ClientIp]
+    public string? CustomerIp { get; init; }
+
+    public void Validate(FieldErrors errors)
+    {
         errors.Matches("passcode", Passcode, InputPatterns.Passcode(), "Must be the 4 to 10 digit passcode the customer received.");
+        errors.IpAddress("customerIp", CustomerIp, required: false);
+    }
 
     public override string ToString() => "LoginInput(redacted)";
 }

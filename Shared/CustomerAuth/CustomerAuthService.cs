@@ -1,3 +1,4 @@
+using FlexFunctions.Shared.AbuseLimits;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
 
@@ -14,7 +15,7 @@ public interface ICustomerAuthService
     Task<FlexShopperUser> GetMeAsync(CustomerCredential customer, CancellationToken cancellationToken = default);
 }
 
-public sealed class CustomerAuthService(IFlexShopperClient flexShopper, CustomerSessions sessions) : ICustomerAuthService
+public sealed class CustomerAuthService(IFlexShopperClient flexShopper, CustomerSessions sessions, IAbuseLimiter limits) : ICustomerAuthService
 {
     public async Task<LookupResult> LookupAsync(string email, CancellationToken cancellationToken = default)
     {
@@ -36,18 +37,42 @@ public sealed class CustomerAuthService(IFlexShopperClient flexShopper, Customer
 
     public async Task<PasscodeSent> RequestPasscodeAsync(string userId, PasscodeRequestInput input, CancellationToken cancellationToken = default)
     {
+        // Each passcode is an SMS or email FlexShopper sends at a cost: limited per customer and per shopper IP.
+        await AcquireAsync(LimitKind.PasscodeRequest, userId, input.CustomerIp, cancellationToken).ConfigureAwait(false);
         await flexShopper.SendPasscodeAsync(userId, input.ParsedTransport, cancellationToken).ConfigureAwait(false);
         return new PasscodeSent(userId, input.Transport!);
     }
 
     public async Task<SessionResult> LoginAsync(string userId, LoginInput input, CancellationToken cancellationToken = default)
     {
-        // The passcode goes to FlexShopper once (the client never retries it) and is not kept.
-        var credential = await flexShopper.PasscodeLoginAsync(userId, input.Passcode!, cancellationToken).ConfigureAwait(false);
+        await AcquireAsync(LimitKind.LoginAttempt, userId, input.CustomerIp, cancellationToken).ConfigureAwait(false);
+        CustomerCredential credential;
+        try
+        {
+            // The passcode goes to FlexShopper once (the client never retries it) and is not kept.
+            credential = await flexShopper.PasscodeLoginAsync(userId, input.Passcode!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FlexShopperApiException ex) when (ex.Kind == FlexShopperErrorKind.Validation)
+        {
+            // FlexShopper answers a wrong or expired passcode with 400: enough of them in a row lock the customer.
+            await limits.RecordFailedLoginAsync(userId, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        await limits.RecordSuccessfulLoginAsync(userId, CancellationToken.None).ConfigureAwait(false);
         var session = sessions.Seal(credential);
         return new SessionResult(userId, session.Value, session.ExpiresAt);
     }
 
     public Task<FlexShopperUser> GetMeAsync(CustomerCredential customer, CancellationToken cancellationToken = default) =>
         flexShopper.GetMeAsync(customer, cancellationToken);
+
+    private async Task AcquireAsync(LimitKind kind, string userId, string? customerIp, CancellationToken cancellationToken)
+    {
+        var decision = await limits.TryAcquireAsync(kind, userId, customerIp, cancellationToken).ConfigureAwait(false);
+        if (!decision.Allowed)
+        {
+            throw new AbuseLimitExceededException(kind, decision);
+        }
+    }
 }

@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using FlexFunctions.Shared.FlexShopper.Models;
+using FlexFunctions.Shared.Observability;
 using FlexFunctions.Shared.Secrets;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
@@ -24,12 +25,14 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
     private readonly HttpClient _http;
     private readonly IApiKeyProvider _keys;
     private readonly ILogger<FlexShopperClient> _logger;
+    private readonly FlexTelemetry _telemetry;
 
-    public FlexShopperClient(HttpClient http, IApiKeyProvider keys, ILogger<FlexShopperClient> logger)
+    public FlexShopperClient(HttpClient http, IApiKeyProvider keys, ILogger<FlexShopperClient> logger, FlexTelemetry telemetry)
     {
         _http = http;
         _keys = keys;
         _logger = logger;
+        _telemetry = telemetry;
     }
 
     // ---- User management ----
@@ -241,7 +244,54 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
             ? data.Deserialize(type)
             : default;
 
+    /// <summary>
+    /// Every call passes here once: one client span (its HTTP attempts are children) and the latency and outcome
+    /// metrics by operation. Tags carry the operation, method, outcome and status only, never a path or a body.
+    /// </summary>
     private async Task<(T Result, ApiKey Key)> SendAsync<T>(Call call, Func<JsonElement, T?> read, CancellationToken cancellationToken)
+    {
+        using var activity = FlexTelemetry.Source.StartActivity("FlexShopper " + call.Operation, ActivityKind.Client);
+        activity?.SetTag("flexshopper.operation", call.Operation);
+        activity?.SetTag("http.request.method", call.Method.Method);
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "success";
+        int? status = null;
+        try
+        {
+            return await SendOnceAsync(call, read, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FlexShopperApiException ex)
+        {
+            outcome = ex.Kind.ToString();
+            status = ex.StatusCode is { } code ? (int)code : null;
+            activity?.SetStatus(ActivityStatusCode.Error, outcome);
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = "Canceled";
+            throw;
+        }
+        finally
+        {
+            var tags = new TagList
+            {
+                { "flexshopper.operation", call.Operation },
+                { "outcome", outcome },
+            };
+            if (status is { } s)
+            {
+                tags.Add("http.response.status_code", s);
+                activity?.SetTag("http.response.status_code", s);
+            }
+
+            activity?.SetTag("outcome", outcome);
+            _telemetry.FlexShopperDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+            _telemetry.FlexShopperCalls.Add(1, tags);
+        }
+    }
+
+    private async Task<(T Result, ApiKey Key)> SendOnceAsync<T>(Call call, Func<JsonElement, T?> read, CancellationToken cancellationToken)
     {
         var key = await ResolveKeyAsync(call, cancellationToken).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();

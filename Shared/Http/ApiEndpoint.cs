@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Serialization.Metadata;
+using FlexFunctions.Shared.AbuseLimits;
 using FlexFunctions.Shared.CustomerAuth;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
@@ -167,6 +168,12 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
             }
 
             return Problems.FromFlexShopper(ex);
+        }
+        catch (AbuseLimitExceededException ex)
+        {
+            return Problems.Status(StatusCodes.Status429TooManyRequests,
+                ex.Code == "LoginLocked" ? "Too many wrong passcodes: passcode login is locked for a while." : "Too many requests for this customer or shopper.",
+                "Wait for the time in Retry-After before trying again.", ex.Code, ex.Decision.RetryAfter);
         }
         catch (LeaseNotSignedException ex)
         {

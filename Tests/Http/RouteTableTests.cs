@@ -56,8 +56,9 @@ public sealed class RouteTableTests
         var documented = doc.RootElement.GetProperty("paths").EnumerateObject()
             .SelectMany(p => p.Value.EnumerateObject().Select(m => (Route: p.Name.TrimStart('/'), Method: m.Name.ToUpperInvariant(), Id: m.Value.GetProperty("operationId").GetString())))
             .OrderBy(x => x.Route).ThenBy(x => x.Method).ToList();
-        // The document is the store's API; operator routes behind the admin key are documented in the README.
-        var exposed = FunctionMetadata.Functions.Where(f => f.TriggerType == "httpTrigger" && f.Route!.StartsWith("v1/", StringComparison.Ordinal) && f.AuthLevel != "Admin")
+        // The document is the store's API; operator routes (admin key, health probes) are documented in the README.
+        var exposed = FunctionMetadata.Functions.Where(f => f.TriggerType == "httpTrigger" && f.Route!.StartsWith("v1/", StringComparison.Ordinal) && f.AuthLevel != "Admin"
+                && !f.Route.StartsWith("v1/health/", StringComparison.Ordinal))
             .SelectMany(f => f.Methods.Select(m => (Route: f.Route!, Method: m, Id: (string?)f.Name)))
             .OrderBy(x => x.Route).ThenBy(x => x.Method).ToList();
 

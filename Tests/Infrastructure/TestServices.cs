@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 
 namespace FlexFunctions.Tests.Infrastructure;
 
@@ -11,15 +13,19 @@ namespace FlexFunctions.Tests.Infrastructure;
 /// </summary>
 public sealed class TestServices : IDisposable, IAsyncDisposable
 {
-    private TestServices(ServiceProvider provider, FakeLogCollector logs)
+    private TestServices(ServiceProvider provider, FakeLogCollector logs, SpanCapture spans)
     {
         Provider = provider;
         Logs = logs;
+        Spans = spans;
     }
 
     public ServiceProvider Provider { get; }
 
     public FakeLogCollector Logs { get; }
+
+    /// <summary>Spans the app's OpenTelemetry pipeline exported while it was alive (any app's, since sources are process-wide).</summary>
+    public SpanCapture Spans { get; }
 
     public T Get<T>() where T : notnull => Provider.GetRequiredService<T>();
 
@@ -56,11 +62,21 @@ public sealed class TestServices : IDisposable, IAsyncDisposable
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         var logs = new FakeLogCollector();
-        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(logs)));
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace)
+            .AddProvider(new FakeLoggerProvider(logs))
+            .AddProvider(new FakeLoggerProvider(SuiteTelemetry.Logs)));
         services.AddFlexFunctions(configuration);
+        // Every exported span goes to this app's capture and to the suite's, as it would go to Azure Monitor.
+        var spans = new SpanCapture();
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing
+            .AddProcessor(new SimpleActivityExportProcessor(spans))
+            .AddProcessor(new SimpleActivityExportProcessor(SuiteTelemetry.Spans)));
         configure?.Invoke(services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        return new TestServices(provider, logs);
+        // The host starts the tracer provider at start-up; without a host, resolving it does the same.
+        _ = provider.GetRequiredService<TracerProvider>();
+        SuiteTelemetry.EnsureListening();
+        return new TestServices(provider, logs, spans);
     }
 
     /// <summary>Every captured log line with its structured values, for redaction checks.</summary>

@@ -172,6 +172,17 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       Confirmations__MaxMessageBytes: '49152'
       Confirmations__MaxItems: '200'
       Confirmations__MaxStoredMessageChars: '65536'
+
+      // Abuse limits on passcode requests and logins, per customer and per client IP
+      AbuseLimits__PasscodeRequestsPerCustomer: '5'
+      AbuseLimits__PasscodeRequestsPerClientIp: '20'
+      AbuseLimits__LoginAttemptsPerCustomer: '10'
+      AbuseLimits__LoginAttemptsPerClientIp: '30'
+      AbuseLimits__Window: '00:15:00'
+      AbuseLimits__FailedLoginsBeforeLockout: '5'
+      AbuseLimits__LockoutDuration: '00:30:00'
+
+      Health__CheckTimeout: '00:00:03'
     }
   }
 }

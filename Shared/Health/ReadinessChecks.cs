@@ -1,0 +1,142 @@
+using Azure;
+using Azure.Data.Tables;
+using Azure.Security.KeyVault.Secrets;
+using Azure.Storage.Queues.Specialized;
+using FlexFunctions.Shared.FlexShopper;
+using FlexFunctions.Shared.Secrets;
+using FlexFunctions.Shared.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace FlexFunctions.Shared.Health;
+
+// Each check says what it found in words an operator can act on; none repeats an exception message, which may
+// carry a URL or an upstream's echo of what we sent.
+
+/// <summary>Key Vault: the API key secret can be read with the app's identity.</summary>
+internal sealed class KeyVaultCheck(IOptions<KeyVaultOptions> options, IServiceProvider services) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var vault = options.Value;
+        if (vault.VaultUri is null)
+        {
+            return HealthCheckResult.Healthy("No Key Vault configured: the API key comes from FlexShopper__ApiKey (local runs only).");
+        }
+
+        try
+        {
+            var secrets = services.GetRequiredService<SecretClient>();
+            var secret = await secrets.GetSecretAsync(vault.ApiKeySecretName, null, cancellationToken).ConfigureAwait(false);
+            return string.IsNullOrEmpty(secret.Value.Value)
+                ? HealthCheckResult.Unhealthy($"Secret '{vault.ApiKeySecretName}' is empty.")
+                : HealthCheckResult.Healthy($"Secret '{vault.ApiKeySecretName}' readable.");
+        }
+        catch (RequestFailedException ex)
+        {
+            return HealthCheckResult.Unhealthy(ex.Status switch
+            {
+                401 or 403 => $"Key Vault refused the app's identity ({ex.Status}): check its Key Vault Secrets User role.",
+                404 => $"Secret '{vault.ApiKeySecretName}' does not exist: set it (see README, Deploy to Azure).",
+                _ => $"Key Vault answered {ex.Status}.",
+            });
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"Key Vault could not be reached ({ex.GetType().Name}).");
+        }
+    }
+}
+
+/// <summary>Table Storage: the service answers, and which of the app's tables exist yet (the code creates them on first use).</summary>
+internal sealed class TablesCheck(TableServiceClient tables, IOptions<TableNames> names) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var wanted = new[] { names.Value.Catalog, names.Value.CatalogRuns, names.Value.ConfirmationLedger, names.Value.FailedEvents, names.Value.Idempotency, names.Value.RateLimits };
+        try
+        {
+            var present = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            await foreach (var table in tables.QueryAsync(maxPerPage: 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                present.Add(table.Name);
+            }
+
+            var missing = wanted.Where(t => !present.Contains(t)).ToList();
+            return HealthCheckResult.Healthy(missing.Count == 0
+                ? "All tables present."
+                : $"Reachable; not created yet: {string.Join(", ", missing)}.");
+        }
+        catch (RequestFailedException ex)
+        {
+            return HealthCheckResult.Unhealthy($"Table Storage answered {ex.Status}{(ex.Status is 401 or 403 ? ": check the identity's Storage Table Data Contributor role" : "")}.");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"Table Storage could not be reached ({ex.GetType().Name}).");
+        }
+    }
+}
+
+/// <summary>Queue Storage: the warehouse queue exists; its depth and its poison queue's depth are reported.</summary>
+internal sealed class QueuesCheck(WarehouseQueue warehouse) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var queue = warehouse.Client;
+        try
+        {
+            var properties = await queue.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
+            var data = new Dictionary<string, object> { ["messages"] = properties.Value.ApproximateMessagesCount };
+            var poison = queue.GetParentQueueServiceClient().GetQueueClient(queue.Name + "-poison");
+            try
+            {
+                var poisoned = await poison.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
+                data["poisonMessages"] = poisoned.Value.ApproximateMessagesCount;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                data["poisonMessages"] = 0;
+            }
+
+            return HealthCheckResult.Healthy($"Warehouse queue '{queue.Name}' reachable.", data: data);
+        }
+        catch (RequestFailedException ex)
+        {
+            return HealthCheckResult.Unhealthy(ex.Status == 404
+                ? $"Warehouse queue '{queue.Name}' does not exist."
+                : $"Queue Storage answered {ex.Status}{(ex.Status is 401 or 403 ? ": check the identity's queue data roles" : "")}.");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"Queue Storage could not be reached ({ex.GetType().Name}).");
+        }
+    }
+}
+
+/// <summary>FlexShopper: a cheap authenticated GET (lease settings) answers within the check timeout.</summary>
+internal sealed class FlexShopperCheck(IFlexShopperClient flexShopper) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await flexShopper.GetLeaseSettingsAsync(cancellationToken).ConfigureAwait(false);
+            return HealthCheckResult.Healthy("Lease settings read.");
+        }
+        catch (FlexShopperApiException ex)
+        {
+            var status = ex.StatusCode is { } s ? ((int)s).ToString(System.Globalization.CultureInfo.InvariantCulture) : "no answer";
+            return ex.Kind switch
+            {
+                FlexShopperErrorKind.Unauthorized or FlexShopperErrorKind.Forbidden =>
+                    HealthCheckResult.Unhealthy($"FlexShopper refused the API key ({status}{(ex.Code is null ? "" : " " + ex.Code)})."),
+                FlexShopperErrorKind.Transient or FlexShopperErrorKind.RateLimited =>
+                    HealthCheckResult.Unhealthy($"FlexShopper unavailable ({status}, {ex.Kind})."),
+                // It answered, so it is reachable, but not as expected.
+                _ => HealthCheckResult.Degraded($"FlexShopper answered {status} ({ex.Kind})."),
+            };
+        }
+    }
+}
