@@ -54,6 +54,7 @@ ff (scripts/local-api.sh) sends \$SESSION as X-Customer-Session, \$IDEMPOTENCY_K
 the body when \$WEBHOOK_SECRET is set (only needed with Webhook__RequireSignature=true).
 
 . scripts/local-api.sh
+ff GET v1/health/ready      # every check Healthy: storage, queues and the emulator reachable
 
 # 1. A returning customer: look them up, send a passcode (it lands in the emulator's outbox), log in
 ff GET "v1/customers/lookup?email=$EMAIL"

@@ -32,6 +32,7 @@ public sealed class JourneyFileTests
         string Response(string reference) => HttpFile.Evaluate(reference, responses);
         var warehouse = new WarehouseEventsFunction(app.Get<FlexFunctions.Shared.Confirmations.ConfirmationProcessor>());
         var queue = app.Get<FlexFunctions.Shared.Storage.WarehouseQueue>();
+        await queue.Client.CreateIfNotExistsAsync(); // as run-local.sh does before the host starts
 
         foreach (var step in file.Steps)
         {
