@@ -135,9 +135,10 @@ public sealed partial class ConfirmationProcessor(
         }
         catch (FlexShopperApiException ex) when (ex.IsTransient)
         {
-            // A 5xx or 429 answer means FlexShopper did not act; no answer at all (timeout, transport) might have.
+            // Only 408, 429, 503 or a call never sent prove FlexShopper did not act; a timeout or another 5xx (a
+            // gateway's 502/504 can follow a change upstream) leaves the outcome unknown for the redelivery to check.
             var reason = "FlexShopper transient failure: " + ex.Message;
-            await ledger.ReleaseAsync(claim, reason, outcomeUnknown: ex.StatusCode is null, CancellationToken.None).ConfigureAwait(false);
+            await ledger.ReleaseAsync(claim, reason, outcomeUnknown: !CertainlyNotApplied(ex), CancellationToken.None).ConfigureAwait(false);
             LogTransient(logger, e.Type, e.Key, delivery.DequeueCount, ex.Kind, StatusText(ex), ex.Message);
             throw new TransientConfirmationException(reason, ex);
         }
@@ -286,4 +287,11 @@ public sealed partial class ConfirmationProcessor(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Warehouse message {MessageId} was poisoned; the reason is in the failed-events table {Reason}")]
     private static partial void LogPoisoned(ILogger logger, string? messageId, [UpstreamText] string reason);
+
+    /// <summary>True when FlexShopper certainly did not act on the call that failed.</summary>
+    internal static bool CertainlyNotApplied(FlexShopperApiException error) =>
+        error.StatusCode is { } status
+            ? (int)status is 408 or 429 or 503
+            : error.InnerException is Polly.CircuitBreaker.BrokenCircuitException
+              or HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
 }

@@ -19,6 +19,12 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
     /// <summary>Marks a request the resilience pipeline may send again (GETs, and calls the caller made idempotent).</summary>
     public static readonly HttpRequestOptionsKey<bool> RetrySafe = new("FlexShopper.RetrySafe");
 
+    /// <summary>
+    /// Marks a read, which may be sent again even when an attempt's outcome is unknown (a timeout, a 500, a 502).
+    /// Writes the caller made idempotent are resent only when FlexShopper certainly did not act on them.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<bool> RetryOnUnknownOutcome = new("FlexShopper.RetryOnUnknownOutcome");
+
     private static readonly FlexShopperJson Json = FlexShopperJson.Default;
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
 
@@ -65,7 +71,7 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
     public async Task<DeepUserExistsResult> DeepUserExistsAsync(DeepUserExistsRequest request, CancellationToken cancellationToken = default)
     {
         // A read despite the POST: safe to send again.
-        var call = Post("DeepUserExists", FlexShopperPaths.DeepUserExists, request, Json.DeepUserExistsRequest) with { IsRetrySafe = true };
+        var call = Post("DeepUserExists", FlexShopperPaths.DeepUserExists, request, Json.DeepUserExistsRequest) with { IsRetrySafe = true, IsRead = true };
         return (await SendAsync(call, Data(Json.DeepUserExistsResult), cancellationToken).ConfigureAwait(false)).Result;
     }
 
@@ -225,6 +231,9 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
         /// <summary>A secret in the body (the passcode) that must not come back in an error message.</summary>
         public string? Secret { get; init; }
         public bool IsRetrySafe { get; init; } = Method == HttpMethod.Get;
+
+        /// <summary>A read: repeating it cannot change anything, whatever happened to an earlier attempt.</summary>
+        public bool IsRead { get; init; } = Method == HttpMethod.Get;
         public string Describe => $"{Method.Method} {Operation}";
 
         // Records print every member, and this one holds a passcode and a token.
@@ -424,6 +433,7 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
         }
 
         request.Options.Set(RetrySafe, call.IsRetrySafe);
+        request.Options.Set(RetryOnUnknownOutcome, call.IsRead);
         try
         {
             return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);

@@ -60,8 +60,12 @@ internal static class FlexShopperRegistration
         // A Retry-After longer than what is left of the total budget cannot be honoured: fail at once as
         // rate-limited, carrying the server's wait, instead of sleeping into the total timeout.
         var longestWait = options.TotalTimeout - options.AttemptTimeout;
+        // A confirmation, cancel or return is resent within the call only when FlexShopper certainly did not act
+        // (408, 429, 503, or no connection was made): after a timeout or a 500/502/504 it may have, and a second
+        // send would confirm twice. The caller's ledger settles those on redelivery instead.
         pipeline.Retry.ShouldHandle = args =>
-            retriesEnabled && IsRetrySafe(args.Context) && !WaitsLongerThan(args.Outcome.Result, longestWait)
+            retriesEnabled && IsSet(args.Context, FlexShopperClient.RetrySafe) && !WaitsLongerThan(args.Outcome.Result, longestWait)
+            && (IsSet(args.Context, FlexShopperClient.RetryOnUnknownOutcome) || CertainlyNotApplied(args.Outcome))
                 ? isTransient(args)
                 : PredicateResult.False();
 
@@ -79,8 +83,16 @@ internal static class FlexShopperRegistration
             _ => false,
         };
 
-    private static bool IsRetrySafe(ResilienceContext context) =>
+    /// <summary>True when the upstream cannot have acted on the attempt.</summary>
+    internal static bool CertainlyNotApplied(Outcome<HttpResponseMessage> outcome) => outcome switch
+    {
+        { Result: { } response } => (int)response.StatusCode is 408 or 429 or 503,
+        { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } } => true,
+        _ => false,
+    };
+
+    private static bool IsSet(ResilienceContext context, HttpRequestOptionsKey<bool> key) =>
         context.GetRequestMessage() is { } request
-        && request.Options.TryGetValue(FlexShopperClient.RetrySafe, out var safe)
-        && safe;
+        && request.Options.TryGetValue(key, out var value)
+        && value;
 }

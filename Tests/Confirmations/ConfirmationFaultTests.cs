@@ -39,6 +39,21 @@ public sealed class ConfirmationFaultTests
     }
 
     [Fact]
+    public async Task A_gateway_502_after_FlexShopper_acted_is_settled_by_the_transaction_check_not_a_second_confirmation()
+    {
+        await using var h = new ConfirmationHarness();
+        // The gateway loses FlexShopper's answer: the shipment is recorded upstream, the caller sees a 502.
+        h.Answer(ShipPath, 502, "{\"message\":\"An invalid response was received from the upstream server\"}");
+        h.AnswerTransaction("""[{"sku":"SKU-1","quantity":{"ordered":2,"shipped":2}}]""");
+
+        await Assert.ThrowsAsync<TransientConfirmationException>(() => h.Deliver(ConfirmationHarness.Shipment(), 1));
+        Assert.Equal(ProcessOutcome.AlreadyApplied, await h.Deliver(ConfirmationHarness.Shipment(), 2));
+
+        Assert.Single(h.Calls("POST", ShipPath));
+        Assert.Single(h.Calls("GET", $"transactions/{Tx}"));
+    }
+
+    [Fact]
     public async Task A_404_transaction_not_found_is_recorded_as_failed_and_not_retried()
     {
         await using var h = new ConfirmationHarness();

@@ -145,14 +145,47 @@ public sealed class ResilienceTests : IDisposable
     }
 
     [Fact]
-    public async Task A_confirmation_is_retry_safe_and_goes_round_again()
+    public async Task A_confirmation_goes_round_again_when_FlexShopper_certainly_did_not_act()
     {
-        Sequence("/v3/transactions/T1/confirm-shipment", "POST", """{"data":{}}""", (503, null), (500, null));
+        Sequence("/v3/transactions/T1/confirm-shipment", "POST", """{"data":{}}""", (503, null), (429, null), (408, null));
         using var services = Build();
 
         await services.Get<IFlexShopperClient>().ConfirmShipmentAsync("T1", new ShipmentConfirmation([new ShippedItem("ground", "2026-11-24") { Sku = "SKU1" }]));
 
-        Assert.Equal(3, Calls("/v3/transactions/T1/confirm-shipment"));
+        Assert.Equal(4, Calls("/v3/transactions/T1/confirm-shipment"));
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(502)]
+    [InlineData(504)]
+    public async Task A_confirmation_is_not_resent_when_FlexShopper_may_have_acted(int status)
+    {
+        // A gateway error can follow a change upstream: the queue's ledger settles it on redelivery instead.
+        Sequence("/v3/transactions/T1/confirm-shipment", "POST", """{"data":{}}""", (status, null));
+        using var services = Build();
+
+        var error = await Assert.ThrowsAsync<FlexShopperApiException>(() =>
+            services.Get<IFlexShopperClient>().ConfirmShipmentAsync("T1", new ShipmentConfirmation(null)));
+
+        Assert.True(error.IsTransient);
+        Assert.Equal(1, Calls("/v3/transactions/T1/confirm-shipment"));
+    }
+
+    [Fact]
+    public async Task A_confirmation_whose_answer_never_comes_is_not_resent()
+    {
+        using var hung = new HungServer();
+        var settings = TestServices.DefaultSettings(hung.BaseUrl, withStorage: false);
+        settings["FlexShopper:AttemptTimeout"] = "00:00:00.200";
+        settings["FlexShopper:TotalTimeout"] = "00:00:01";
+        using var services = TestServices.Build(settings);
+
+        var error = await Assert.ThrowsAsync<FlexShopperApiException>(() =>
+            services.Get<IFlexShopperClient>().ReturnItemsAsync("T1", new ItemsRequest([new ItemQuantity("SKU1", 1)])));
+
+        Assert.True(error.IsTransient);
+        Assert.Equal(1, hung.Connections);
     }
 
     [Fact]
