@@ -26,7 +26,7 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
     private const int MaxRaces = 8;
 
     private readonly TableClient _table;
-    private readonly Lazy<Task> _created;
+    private readonly TableCreatedOnFirstUse _created;
     private readonly IOptions<AbuseLimitsOptions> _options;
     private readonly TimeProvider _time;
     private readonly FlexTelemetry _telemetry;
@@ -38,7 +38,7 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(names);
         _table = tables.GetTableClient(names.Value.RateLimits);
-        _created = new Lazy<Task>(() => _table.CreateIfNotExistsAsync(), LazyThreadSafetyMode.ExecutionAndPublication);
+        _created = new TableCreatedOnFirstUse(_table);
         _options = options;
         _time = time;
         _telemetry = telemetry;
@@ -49,7 +49,7 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
         using var activity = FlexTelemetry.Source.StartActivity("AbuseLimits " + kind);
-        await _created.Value.ConfigureAwait(false);
+        await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var o = _options.Value;
 
         // The lockout read and both counters go in parallel: one storage round trip of latency, not three.
@@ -90,7 +90,7 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
     public async Task RecordFailedLoginAsync(string customerId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
-        await _created.Value.ConfigureAwait(false);
+        await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var o = _options.Value;
         var rowKey = Hash(LimitScopes.Customer, customerId);
         for (var race = 0; race < MaxRaces; race++)
@@ -131,7 +131,7 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
     public async Task RecordSuccessfulLoginAsync(string customerId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
-        await _created.Value.ConfigureAwait(false);
+        await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         // A lockout in force is not lifted by a success (a success cannot happen while locked: we refuse first).
         var existing = await _table.GetEntityIfExistsAsync<TableEntity>(LockoutPartition, Hash(LimitScopes.Customer, customerId), cancellationToken: cancellationToken).ConfigureAwait(false);
         if (existing.HasValue && !(existing.Value!.GetDateTimeOffset("LockedUntil") > _time.GetUtcNow()))

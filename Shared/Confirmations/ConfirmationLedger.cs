@@ -51,14 +51,14 @@ public sealed class ConfirmationLedger
     private readonly TableClient _table;
     private readonly TimeProvider _time;
     private readonly IOptions<ConfirmationsOptions> _options;
-    private readonly Lazy<Task> _created;
+    private readonly TableCreatedOnFirstUse _created;
 
     public ConfirmationLedger(TableServiceClient tables, IOptions<TableNames> names, TimeProvider time, IOptions<ConfirmationsOptions> options)
     {
         _table = tables.GetTableClient(names.Value.ConfirmationLedger);
         _time = time;
         _options = options;
-        _created = new Lazy<Task>(() => _table.CreateIfNotExistsAsync(), LazyThreadSafetyMode.ExecutionAndPublication);
+        _created = new TableCreatedOnFirstUse(_table);
     }
 
     /// <summary>Table keys forbid / \ # ? and control characters: escape them (and ~) as ~XX so the mapping stays one to one.</summary>
@@ -82,7 +82,7 @@ public sealed class ConfirmationLedger
 
     public async Task<LedgerClaim> TryClaimAsync(ValidEvent e, string? messageId, CancellationToken cancellationToken)
     {
-        await _created.Value.ConfigureAwait(false);
+        await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var pk = PartitionFor(e.TransactionId);
         var lease = _options.Value.ClaimLease;
         for (var round = 0; round < MaxClaimRounds; round++)
@@ -180,7 +180,7 @@ public sealed class ConfirmationLedger
 
     public async Task<LedgerEntry?> GetAsync(string transactionId, string key, CancellationToken cancellationToken)
     {
-        await _created.Value.ConfigureAwait(false);
+        await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionFor(transactionId), key, cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue && row.Value is not null ? ToEntry(row.Value) : null;
     }
@@ -191,7 +191,7 @@ public sealed class ConfirmationLedger
     /// </summary>
     public async Task ResetAsync(string transactionId, string key, CancellationToken cancellationToken)
     {
-        await _created.Value.ConfigureAwait(false);
+        await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionFor(transactionId), key, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!row.HasValue || row.Value is null)
         {
@@ -218,7 +218,7 @@ public sealed class ConfirmationLedger
     /// <summary>Units per SKU already confirmed for this transaction and event type by other done events (empty SKU = whole transaction).</summary>
     public async Task<Dictionary<string, int?>> DoneQuantitiesAsync(string transactionId, string type, string exceptKey, CancellationToken cancellationToken)
     {
-        await _created.Value.ConfigureAwait(false);
+        await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var totals = new Dictionary<string, int?>(StringComparer.Ordinal);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionFor(transactionId)} and EventType eq {type} and State eq {nameof(LedgerState.Done)}");
         await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))

@@ -58,19 +58,19 @@ public sealed class FailedEventStore
     private readonly TableClient _table;
     private readonly TimeProvider _time;
     private readonly IOptions<ConfirmationsOptions> _options;
-    private readonly Lazy<Task> _created;
+    private readonly TableCreatedOnFirstUse _created;
 
     public FailedEventStore(TableServiceClient tables, IOptions<TableNames> names, TimeProvider time, IOptions<ConfirmationsOptions> options)
     {
         _table = tables.GetTableClient(names.Value.FailedEvents);
         _time = time;
         _options = options;
-        _created = new Lazy<Task>(() => _table.CreateIfNotExistsAsync(), LazyThreadSafetyMode.ExecutionAndPublication);
+        _created = new TableCreatedOnFirstUse(_table);
     }
 
     public async Task<FailedEvent> RecordAsync(FailedEvent entry, string? rawMessage, CancellationToken cancellationToken)
     {
-        await _created.Value.ConfigureAwait(false);
+        await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var text = rawMessage ?? "";
         var limit = _options.Value.MaxStoredMessageChars;
         var kept = text.Length <= limit ? text : text[..limit];
@@ -102,7 +102,7 @@ public sealed class FailedEventStore
 
     public async Task<IReadOnlyList<FailedEvent>> ListAsync(string? kind, CancellationToken cancellationToken)
     {
-        await _created.Value.ConfigureAwait(false);
+        await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var filter = kind is null ? null : TableClient.CreateQueryFilter($"PartitionKey eq {kind}");
         var list = new List<FailedEvent>();
         await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -119,7 +119,7 @@ public sealed class FailedEventStore
 
     public async Task<(FailedEvent Event, ETag ETag)?> GetAsync(string kind, string id, CancellationToken cancellationToken)
     {
-        await _created.Value.ConfigureAwait(false);
+        await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(kind, id, cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue && row.Value is not null ? (ToFailedEvent(row.Value), row.Value.ETag) : null;
     }
