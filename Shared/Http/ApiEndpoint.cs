@@ -1,3 +1,4 @@
+using Azure;
 using System.Security.Cryptography;
 using System.Text.Json.Serialization.Metadata;
 using FlexFunctions.Shared.AbuseLimits;
@@ -180,6 +181,14 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
             return Problems.Status(StatusCodes.Status409Conflict, "The lease is not signed yet.",
                 $"Finalize only after the customer signs; the lease is '{ex.LeaseStatus ?? "missing"}'.", "LeaseNotSigned");
         }
+        catch (RequestFailedException ex)
+        {
+            // Our own storage or Key Vault (limits, idempotency records, session keys) failed: the store should
+            // retry later, not see a 500 for a dependency outage.
+            LogDependencyFailed(logger, ex.Status, ex.ErrorCode);
+            return Problems.Status(StatusCodes.Status503ServiceUnavailable, "A storage dependency is unavailable: try again later.",
+                code: "DependencyUnavailable", retryAfter: TimeSpan.FromSeconds(5));
+        }
         catch (OperationCanceledException) when (call.Request.HttpContext.RequestAborted.IsCancellationRequested)
         {
             return new StatusCodeResult(499);
@@ -199,4 +208,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected {ErrorType} in an HTTP function")]
     private static partial void LogUnexpected(ILogger logger, string errorType, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A storage or Key Vault call failed with {Status} {ErrorCode}; answered 503")]
+    private static partial void LogDependencyFailed(ILogger logger, int status, string? errorCode);
 }

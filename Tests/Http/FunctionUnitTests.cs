@@ -129,6 +129,19 @@ public sealed class FunctionUnitTests
     }
 
     [Fact]
+    public async Task A_storage_outage_is_a_503_with_Retry_After_not_a_500()
+    {
+        _leases.Setup(l => l.GetTransactionAsync("T1", It.IsAny<CancellationToken>())).ThrowsAsync(new Azure.RequestFailedException(503, "Server busy"));
+        var fn = new LeaseFunctions(Api, _leases.Object);
+
+        var result = await HttpTestKit.RunAsync(HttpTestKit.Request(_services, "GET", "/api/v1/transactions/T1"), r => fn.GetTransaction(r, "T1", default));
+
+        Assert.Equal(503, result.Status);
+        Assert.Equal("DependencyUnavailable", result.Json.GetProperty("code").GetString());
+        Assert.Equal("5", result.Headers["Retry-After"].ToString());
+    }
+
+    [Fact]
     public async Task Sign_passes_the_customer_ip_and_returns_what_was_recorded()
     {
         var at = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
