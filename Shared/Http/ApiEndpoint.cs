@@ -1,6 +1,6 @@
-using Azure;
 using System.Security.Cryptography;
 using System.Text.Json.Serialization.Metadata;
+using Azure;
 using FlexFunctions.Shared.AbuseLimits;
 using FlexFunctions.Shared.CustomerAuth;
 using FlexFunctions.Shared.FlexShopper;
