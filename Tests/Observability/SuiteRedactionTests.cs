@@ -15,7 +15,10 @@ namespace FlexFunctions.Tests.Observability;
 /// driven here (lookup by email, passcode request, wrong and right passcode, application with SSN, date of birth
 /// and bank account, routing number check, payment method, lease, sign, upstream errors echoing every value, a
 /// warehouse event, a readiness check) and everything every other app of this test run emitted before this check.
+/// It sits in a collection with parallelization disabled, which xunit runs after every parallel collection has
+/// finished, so "before this check" is the whole rest of the suite.
 /// </summary>
+[Collection(RunsLastCollection.Name)]
 public sealed class SuiteRedactionTests : IDisposable
 {
     private const string Email = "ana.sensitive@example.com";
@@ -105,4 +108,11 @@ public sealed class SuiteRedactionTests : IDisposable
     }
 
     public void Dispose() => _flex.Dispose();
+}
+
+/// <summary>Tests that must see the whole suite's output: xunit runs non-parallel collections after the parallel ones.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RunsLastCollection
+{
+    public const string Name = "Runs after the rest of the suite";
 }
