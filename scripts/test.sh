@@ -31,19 +31,12 @@ dotnet format FlexFunctions.sln --verify-no-changes --no-restore
 log "dotnet test"
 results=$(mktemp -d)
 set +e
-dotnet test FlexFunctions.sln --no-build -c Release --logger "trx;LogFilePrefix=run" --results-directory "$results" "$@" 2>&1 | tee "$results/console.txt"
+dotnet test FlexFunctions.sln --no-build -c Release --results-directory "$results" "$@" 2>&1 | tee "$results/console.txt"
 status=${PIPESTATUS[0]}
 set -e
 
-# One plain summary line over every test assembly.
-python3 - "$results" <<'PY'
-import glob, sys, xml.etree.ElementTree as ET
-ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
-passed = failed = skipped = 0
-for path in glob.glob(sys.argv[1] + "/*.trx"):
-    c = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
-    passed += int(c.get("passed", 0)); failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
-    skipped += int(c.get("notExecuted", 0))
-print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
-PY
+# One plain summary line over every test assembly (from the runner's own per-assembly lines; no other tools).
+grep -E '^(Passed|Failed)! +- Failed: ' "$results/console.txt" | awk -F'[:,]' '
+  { failed += $2; passed += $4; skipped += $6 }
+  END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped }' || true
 exit "$status"

@@ -119,6 +119,7 @@ public sealed partial class CatalogRefresher
 
         using var spill = new CatalogSpill(_options.SpillDirectory, runId);
         var upstreamStarted = _time.GetUtcNow();
+        var listed = 0L;
         for (var page = 1; ; page++)
         {
             if (page > _options.MaxPages)
@@ -144,6 +145,7 @@ public sealed partial class CatalogRefresher
                 }
 
                 var sku = product!.Sku;
+                listed++;
                 spill.Write(int.Parse(CatalogKeys.PartitionFor(sku), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture),
                     new SpilledProduct(sku, product.Name, product.Url, CatalogKeys.ContentHash(sku, product.Name, product.Url)));
             }
@@ -158,6 +160,13 @@ public sealed partial class CatalogRefresher
         }
 
         spill.Complete();
+        if (listed == 0)
+        {
+            // An empty first page or a reshaped answer would otherwise delete every row: a refresh never empties
+            // the catalog. If FlexShopper really lists nothing any more, clear the table by hand.
+            throw new CatalogRefreshException($"FlexShopper listed no usable products ({counters.Pages} pages); the catalog was kept as it was.");
+        }
+
         LogUpstreamDone(_logger, runId, counters.Pages, (_time.GetUtcNow() - upstreamStarted).TotalMilliseconds);
 
         // The upstream pass is complete: only now may rows be written or deleted.

@@ -61,7 +61,7 @@ public sealed class ConfirmationLedger
         _created = new TableCreatedOnFirstUse(_table);
     }
 
-    /// <summary>Table keys forbid / \ # ? and control characters: escape them (and ~) as ~XX so the mapping stays one to one.</summary>
+    /// <summary>Table keys forbid / \ # ? and control characters: escape them (and ~) as ~XXXX so the mapping stays one to one.</summary>
     public static string PartitionFor(string transactionId)
     {
         var sb = new StringBuilder(transactionId.Length);
@@ -73,7 +73,8 @@ public sealed class ConfirmationLedger
             }
             else
             {
-                sb.Append('~').Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
+                // Always four hex digits: with two, "~200" could be U+0200 or a space followed by '0'.
+                sb.Append('~').Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
             }
         }
 
@@ -167,7 +168,9 @@ public sealed class ConfirmationLedger
         {
             [nameof(LedgerEntry.LeaseUntil)] = _time.GetUtcNow(),
             [nameof(LedgerEntry.LastError)] = reason,
-            [nameof(LedgerEntry.OutcomeUnknown)] = outcomeUnknown,
+            // Once unknown, it stays unknown until a success or the transaction check settles it: a later attempt
+            // that failed before sending (e.g. its check got a 503) proves nothing about the earlier one.
+            [nameof(LedgerEntry.OutcomeUnknown)] = outcomeUnknown || claim.PreviousOutcomeUnknown,
         }, cancellationToken);
 
     public Task<bool> MarkRejectedAsync(LedgerClaim claim, string reason, CancellationToken cancellationToken) =>

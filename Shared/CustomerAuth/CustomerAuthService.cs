@@ -1,6 +1,8 @@
+using Azure;
 using FlexFunctions.Shared.AbuseLimits;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
+using Microsoft.Extensions.Logging;
 
 namespace FlexFunctions.Shared.CustomerAuth;
 
@@ -15,7 +17,7 @@ public interface ICustomerAuthService
     Task<FlexShopperUser> GetMeAsync(CustomerCredential customer, CancellationToken cancellationToken = default);
 }
 
-public sealed class CustomerAuthService(IFlexShopperClient flexShopper, CustomerSessions sessions, IAbuseLimiter limits) : ICustomerAuthService
+public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, CustomerSessions sessions, IAbuseLimiter limits, ILogger<CustomerAuthService> logger) : ICustomerAuthService
 {
     public async Task<LookupResult> LookupAsync(string email, CancellationToken cancellationToken = default)
     {
@@ -59,7 +61,17 @@ public sealed class CustomerAuthService(IFlexShopperClient flexShopper, Customer
             throw;
         }
 
-        await limits.RecordSuccessfulLoginAsync(userId, CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await limits.RecordSuccessfulLoginAsync(userId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex)
+        {
+            // The single-use passcode is already spent: losing the new token over bookkeeping would force the
+            // customer to ask for another. The worst case is a stale wrong-passcode count.
+            LogSuccessNotRecorded(logger, ex.Status);
+        }
+
         var session = sessions.Seal(credential);
         return new SessionResult(userId, session.Value, session.ExpiresAt);
     }
@@ -75,4 +87,7 @@ public sealed class CustomerAuthService(IFlexShopperClient flexShopper, Customer
             throw new AbuseLimitExceededException(kind, decision);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A successful login could not be recorded against the abuse limits (storage answered {Status}); the session was issued")]
+    private static partial void LogSuccessNotRecorded(ILogger logger, int status);
 }

@@ -31,9 +31,11 @@ public sealed class TableKeyRing(TableClient table) : IXmlRepository
 
     private void EnsureTable()
     {
-        if (Interlocked.Exchange(ref _created, 1) == 0)
+        // Marked created only once creation succeeded: storage down at the first call must not break sessions for good.
+        if (Volatile.Read(ref _created) == 0)
         {
             table.CreateIfNotExists();
+            Volatile.Write(ref _created, 1);
         }
     }
 }

@@ -212,8 +212,10 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
     public async Task<ProductPage> GetProductsAsync(int page, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(page, 1);
-        var (data, _) = await SendAsync(Get("GetProducts", FlexShopperPaths.Products(page)), Data(Json.ProductPage), cancellationToken).ConfigureAwait(false);
-        return data with { Products = data.Products ?? [] };
+        var call = Get("GetProducts", FlexShopperPaths.Products(page));
+        var (data, _) = await SendAsync(call, Data(Json.ProductPage), cancellationToken).ConfigureAwait(false);
+        // A missing list is not an empty page: reading it as one would end a catalog refresh early.
+        return data.Products is null ? throw Unexpected(call, "data.products is missing") : data;
     }
 
     public async Task<LeaseSettings> GetLeaseSettingsAsync(CancellationToken cancellationToken = default) =>

@@ -36,6 +36,9 @@ public sealed class ApiCall(HttpRequest request, byte[] body, CustomerCredential
 
     public CustomerCredential Customer => customer ?? throw new InvalidOperationException("This route does not require a customer session.");
 
+    /// <summary>The signed-in customer's credential on customer routes; null on store routes.</summary>
+    public CustomerCredential? CustomerOrNull => customer;
+
     /// <summary>Parses and validates the body; the problem names each bad field.</summary>
     public (T? Value, IActionResult? Problem) Bind<T>(JsonTypeInfo<T> type)
         where T : class => JsonBody.Parse(body, type);
@@ -63,7 +66,16 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
             return tooLarge;
         }
 
-        var check = await signature.VerifyAsync(request.Headers[WebhookSignature.Header], body, cancellationToken).ConfigureAwait(false);
+        SignatureCheck check;
+        try
+        {
+            check = await signature.VerifyAsync(request.Headers[WebhookSignature.Header], body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex)
+        {
+            return DependencyUnavailable(ex); // the signing secret could not be read from Key Vault
+        }
+
         if (check is not (SignatureCheck.Valid or SignatureCheck.NotRequired))
         {
             return Problems.Status(StatusCodes.Status401Unauthorized, "The request signature is missing, wrong or too old.",
@@ -104,6 +116,10 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
 
             return await RunOnceAsync(call, rules, rules.IdempotentOperation, key, body, handle, cancellationToken).ConfigureAwait(false);
         }
+        catch (RequestFailedException ex)
+        {
+            return DependencyUnavailable(ex); // the idempotency record could not be read or claimed: nothing was done
+        }
         finally
         {
             // The body (a passcode, an SSN) is held only for this one call: wipe our copy of it.
@@ -113,7 +129,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
 
     private async Task<IActionResult> RunOnceAsync(ApiCall call, EndpointRules rules, string operation, string key, byte[] body, Func<ApiCall, Task<IActionResult>> handle, CancellationToken cancellationToken)
     {
-        var fingerprint = TableIdempotencyStore.Fingerprint(call.Request.Method, call.Request.Path.Value ?? string.Empty, body);
+        var fingerprint = TableIdempotencyStore.Fingerprint(call.Request.Method, call.Request.Path.Value ?? string.Empty, body, call.CustomerOrNull?.Token);
         var begin = await idempotency.BeginAsync(operation, key, fingerprint, cancellationToken).ConfigureAwait(false);
         switch (begin.State)
         {
@@ -135,20 +151,52 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         }
         catch
         {
-            await idempotency.AbandonAsync(operation, key, begin.ETag, CancellationToken.None).ConfigureAwait(false);
+            await ForgetAsync(operation, key, begin.ETag).ConfigureAwait(false);
             throw;
         }
 
         var recorded = await RecordedResponse.CaptureAsync(result, call.Request.HttpContext).ConfigureAwait(false);
         if (IsFinal(recorded.StatusCode))
         {
-            await idempotency.CompleteAsync(operation, key, begin.ETag, new IdempotencyOutcome(recorded.StatusCode, recorded.ContentType, recorded.Body), CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await idempotency.CompleteAsync(operation, key, begin.ETag, new IdempotencyOutcome(recorded.StatusCode, recorded.ContentType, recorded.Body), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex)
+            {
+                // The work is done (a lease created, a lease signed): answer with it rather than a 503 that invites a
+                // retry. The pending record stays and answers 409 to a duplicate until it expires.
+                LogOutcomeNotRecorded(logger, operation, ex.Status);
+            }
+
             return recorded;
         }
 
         // Worth retrying with the same key (FlexShopper down, rate limited, session expired): forget this attempt.
-        await idempotency.AbandonAsync(operation, key, begin.ETag, CancellationToken.None).ConfigureAwait(false);
+        await ForgetAsync(operation, key, begin.ETag).ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>Drops an attempt's pending record; if storage fails too, the record simply expires.</summary>
+    private async Task ForgetAsync(string operation, string key, Azure.ETag etag)
+    {
+        try
+        {
+            await idempotency.AbandonAsync(operation, key, etag, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex)
+        {
+            LogOutcomeNotRecorded(logger, operation, ex.Status);
+        }
+    }
+
+    private IActionResult DependencyUnavailable(RequestFailedException ex)
+    {
+        // Our own storage or Key Vault (limits, idempotency records, session keys, the signing secret) failed: the
+        // store should retry later, not see a 500 for a dependency outage.
+        LogDependencyFailed(logger, ex.Status, ex.ErrorCode);
+        return Problems.Status(StatusCodes.Status503ServiceUnavailable, "A storage dependency is unavailable: try again later.",
+            code: "DependencyUnavailable", retryAfter: TimeSpan.FromSeconds(5));
     }
 
     private static bool IsFinal(int status) => status is >= 200 and < 300 or 400 or 402 or 403 or 404 or 409 or 422;
@@ -183,11 +231,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         }
         catch (RequestFailedException ex)
         {
-            // Our own storage or Key Vault (limits, idempotency records, session keys) failed: the store should
-            // retry later, not see a 500 for a dependency outage.
-            LogDependencyFailed(logger, ex.Status, ex.ErrorCode);
-            return Problems.Status(StatusCodes.Status503ServiceUnavailable, "A storage dependency is unavailable: try again later.",
-                code: "DependencyUnavailable", retryAfter: TimeSpan.FromSeconds(5));
+            return DependencyUnavailable(ex);
         }
         catch (OperationCanceledException) when (call.Request.HttpContext.RequestAborted.IsCancellationRequested)
         {
@@ -211,4 +255,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A storage or Key Vault call failed with {Status} {ErrorCode}; answered 503")]
     private static partial void LogDependencyFailed(ILogger logger, int status, string? errorCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The idempotency record for {Operation} could not be updated (storage answered {Status}); it will expire")]
+    private static partial void LogOutcomeNotRecorded(ILogger logger, string operation, int status);
 }

@@ -171,10 +171,15 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
     }
 
     /// <summary>A fingerprint of what the key was first used for: method, path and body.</summary>
-    public static string Fingerprint(string method, string path, ReadOnlySpan<byte> body)
+    /// <summary>
+    /// What makes two requests "the same": method, path, body and who sent it (the customer token, for customer
+    /// calls), so a key reused by another customer can never replay the first customer's outcome.
+    /// </summary>
+    public static string Fingerprint(string method, string path, ReadOnlySpan<byte> body, string? principal = null)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(method.ToUpperInvariant() + " " + path + "\n"));
+        hash.AppendData(SHA256.HashData(Encoding.UTF8.GetBytes(principal ?? string.Empty)));
         hash.AppendData(body);
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }

@@ -111,6 +111,25 @@ public sealed class CatalogRefreshTests
     }
 
     [Fact]
+    public async Task An_empty_listing_never_empties_the_catalog()
+    {
+        using var bed = CatalogTestBed.Create();
+        bed.ServeCatalog(CatalogTestBed.Products(120));
+        await bed.Refresher.RunAsync("test", CancellationToken.None);
+        var before = (await bed.CatalogRowsAsync()).ToDictionary(r => r.RowKey, r => r.ETag);
+
+        // FlexShopper answers page 1 with no products (an outage page, a reshaped answer): nothing may be deleted.
+        bed.ServeCatalog([]);
+        bed.Writes.Reset();
+        var run = (await bed.Refresher.RunAsync("test", CancellationToken.None)).Run!;
+
+        Assert.Equal(RunOutcome.Failed, run.Outcome);
+        Assert.Contains("no usable products", run.Error);
+        Assert.Equal(0, bed.Writes.CatalogWrites);
+        Assert.Equal(before, (await bed.CatalogRowsAsync()).ToDictionary(r => r.RowKey, r => r.ETag));
+    }
+
+    [Fact]
     public async Task An_on_demand_refresh_that_fails_answers_a_problem_saying_the_catalog_is_unchanged()
     {
         using var bed = CatalogTestBed.Create();

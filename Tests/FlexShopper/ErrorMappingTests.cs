@@ -158,6 +158,7 @@ public sealed class ErrorMappingTests
         { "CreateLease", """{"data":{"contract":"PGh0bWw+"}}""" },
         { "LeaseSettings", """{"data":{}}""" },
         { "RoutingNumber", """{"data":{"bankName":"Federal Reserve Bank"}}""" },
+        { "GetProducts", """{"data":{"items":[{"sku":"TV-55"}]}}""" },
     };
 
     [Theory]
@@ -179,6 +180,7 @@ public sealed class ErrorMappingTests
             "CreateLease" => () => client.CreateLeaseAsync(customer, new CreateLeaseRequest("order-1001", [new LeaseItem("Acme", "TV-55", "55in TV")])),
             "LeaseSettings" => () => client.GetLeaseSettingsAsync(),
             "RoutingNumber" => () => client.ValidateRoutingNumberAsync("011000015"),
+            "GetProducts" => () => client.GetProductsAsync(1), // a renamed list is not an empty (last) page
             _ => throw new ArgumentOutOfRangeException(nameof(call)),
         };
 

@@ -20,9 +20,9 @@ public sealed class IdempotencyTests : IDisposable
     // Sessions outlive the 24-hour window here so only the idempotency record's age matters.
     private TestServices App() => HttpApp.Build(_flex, s => s["CustomerSession:Lifetime"] = "3.00:00:00", s => s.AddSingleton<TimeProvider>(_time));
 
-    private static Dictionary<string, string> Headers(IServiceProvider sp, string key) => new()
+    private static Dictionary<string, string> Headers(IServiceProvider sp, string key, string token = "tok") => new()
     {
-        [CustomerSessions.Header] = sp.GetRequiredService<CustomerSessions>().Seal(new("tok", sp.GetRequiredService<IApiKeyProvider>().GetCurrentAsync().AsTask().Result.Version)).Value,
+        [CustomerSessions.Header] = sp.GetRequiredService<CustomerSessions>().Seal(new(token, sp.GetRequiredService<IApiKeyProvider>().GetCurrentAsync().AsTask().Result.Version)).Value,
         [ApiEndpoint.IdempotencyKeyHeader] = key,
     };
 
@@ -45,6 +45,22 @@ public sealed class IdempotencyTests : IDisposable
         Assert.Equal(201, second.Status);
         Assert.Equal(first.Body, second.Body);
         Assert.Equal("true", second.Headers["Idempotent-Replayed"].ToString());
+        Assert.Equal(1, CreateCalls);
+    }
+
+    [Fact]
+    public async Task Another_customer_reusing_a_key_never_receives_the_first_customers_outcome()
+    {
+        _flex.Server.StubJson("POST", "/v3/leases", 200, """{"status":200,"data":{"leaseId":"L-of-customer-one","payment":24.99}}""");
+        await using var app = App();
+        var key = Guid.NewGuid().ToString();
+
+        var first = await CreateLease(app.Provider, Headers(app.Provider, key, token: "token-of-customer-one"));
+        var other = await CreateLease(app.Provider, Headers(app.Provider, key, token: "token-of-customer-two"));
+
+        Assert.Equal(201, first.Status);
+        Assert.Equal(422, other.Status);
+        Assert.DoesNotContain("L-of-customer-one", other.Body, StringComparison.Ordinal);
         Assert.Equal(1, CreateCalls);
     }
 
