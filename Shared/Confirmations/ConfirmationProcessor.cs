@@ -98,8 +98,9 @@ public sealed partial class ConfirmationProcessor(
                 LogDuplicate(logger, e.Type, e.Key, delivery.MessageId);
                 return ProcessOutcome.Duplicate;
             case ClaimStatus.PreviouslyRejected:
-                // Already in the failed-events table; the operator's replay resets it.
-                LogDuplicate(logger, e.Type, e.Key, delivery.MessageId);
+                // Already in the failed-events table; the operator's replay resets it. Said at Warning: a warehouse
+                // resending a refused event (say, a shipment sent before finalize) needs an operator, not silence.
+                LogResendOfRejected(logger, e.Type, e.Key, delivery.MessageId, claim.LastError);
                 return ProcessOutcome.Duplicate;
             case ClaimStatus.HeldElsewhere:
                 throw new TransientConfirmationException(string.Create(CultureInfo.InvariantCulture,
@@ -287,6 +288,9 @@ public sealed partial class ConfirmationProcessor(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Warehouse message {MessageId} was poisoned; the reason is in the failed-events table {Reason}")]
     private static partial void LogPoisoned(ILogger logger, string? messageId, [UpstreamText] string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse {Type} event {EventKey} (message {MessageId}) was sent again after FlexShopper refused it; it stays in failed events until replayed: {Reason}")]
+    private static partial void LogResendOfRejected(ILogger logger, string type, string eventKey, string? messageId, [UpstreamText] string? reason);
 
     /// <summary>True when FlexShopper certainly did not act on the call that failed.</summary>
     internal static bool CertainlyNotApplied(FlexShopperApiException error) =>

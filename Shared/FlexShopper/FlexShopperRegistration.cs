@@ -33,6 +33,10 @@ internal static class FlexShopperRegistration
                 http.Timeout = Timeout.InfiniteTimeSpan;
                 http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
             })
+            // The services holding this client are singletons, so the handler is never swapped: recycle pooled
+            // connections instead, so DNS changes (a FlexShopper failover) are picked up.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             // The default handler logs full URLs, which carry customer emails; the client logs operations instead.
             .RemoveAllLoggers()
             .AddStandardResilienceHandler()

@@ -106,7 +106,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
             string? key = request.Headers[IdempotencyKeyHeader];
             if (rules.IdempotentOperation is null || string.IsNullOrEmpty(key))
             {
-                return await GuardAsync(call, rules, handle).ConfigureAwait(false);
+                return await GuardAsync(call, rules, handle, cancellationToken).ConfigureAwait(false);
             }
 
             if (key.Length > 255)
@@ -147,7 +147,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         IActionResult result;
         try
         {
-            result = await GuardAsync(call, rules, handle).ConfigureAwait(false);
+            result = await GuardAsync(call, rules, handle, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -201,7 +201,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
 
     private static bool IsFinal(int status) => status is >= 200 and < 300 or 400 or 402 or 403 or 404 or 409 or 422;
 
-    private async Task<IActionResult> GuardAsync(ApiCall call, EndpointRules rules, Func<ApiCall, Task<IActionResult>> handle)
+    private async Task<IActionResult> GuardAsync(ApiCall call, EndpointRules rules, Func<ApiCall, Task<IActionResult>> handle, CancellationToken cancellationToken)
     {
         try
         {
@@ -233,7 +233,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         {
             return DependencyUnavailable(ex);
         }
-        catch (OperationCanceledException) when (call.Request.HttpContext.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || call.Request.HttpContext.RequestAborted.IsCancellationRequested)
         {
             return new StatusCodeResult(499);
         }

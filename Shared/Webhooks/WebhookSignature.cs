@@ -35,7 +35,7 @@ public sealed partial class WebhookSignature
     private readonly IOptions<KeyVaultOptions> _vault;
     private readonly ILogger<WebhookSignature> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private (byte[] Secret, DateTimeOffset RefreshAt)? _cached;
+    private volatile CachedSecret? _cached; // a reference, so a reader never sees half of an update
 
     public WebhookSignature(IOptions<WebhookOptions> options, IOptions<KeyVaultOptions> vault, TimeProvider time, IServiceProvider services, ILogger<WebhookSignature> logger)
     {
@@ -162,11 +162,17 @@ public sealed partial class WebhookSignature
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Callers queued behind a refresh use its result instead of reading Key Vault again one by one.
+            if (_cached is { } fresh && _time.GetUtcNow() < fresh.RefreshAt)
+            {
+                return fresh.Secret;
+            }
+
             var vault = _vault.Value;
             if (vault.VaultUri is null)
             {
                 var local = Encoding.UTF8.GetBytes(_options.SigningSecret ?? string.Empty);
-                _cached = (local, DateTimeOffset.MaxValue);
+                _cached = new CachedSecret(local, DateTimeOffset.MaxValue);
                 return local;
             }
 
@@ -175,14 +181,14 @@ public sealed partial class WebhookSignature
                 var client = _services.GetRequiredService<SecretClient>();
                 var secret = await client.GetSecretAsync(vault.WebhookSecretName, version: null, cancellationToken).ConfigureAwait(false);
                 var bytes = Encoding.UTF8.GetBytes(secret.Value.Value ?? string.Empty);
-                _cached = (bytes, _time.GetUtcNow() + vault.RefreshInterval);
+                _cached = new CachedSecret(bytes, _time.GetUtcNow() + vault.RefreshInterval);
                 return bytes;
             }
-            catch (Azure.RequestFailedException ex) when (_cached is { } stale)
+            catch (Exception ex) when (_cached is { } stale && !cancellationToken.IsCancellationRequested)
             {
-                // A vault outage keeps the secret we have rather than refusing every call.
-                LogVaultUnavailable(_logger, ex.Status);
-                _cached = (stale.Secret, _time.GetUtcNow() + TimeSpan.FromSeconds(30));
+                // A vault outage (or a credential failure) keeps the secret we have rather than refusing every call.
+                LogVaultUnavailable(_logger, ex.GetType().Name);
+                _cached = stale with { RefreshAt = _time.GetUtcNow() + TimeSpan.FromSeconds(30) };
                 return stale.Secret;
             }
         }
@@ -195,6 +201,8 @@ public sealed partial class WebhookSignature
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a call: webhook signature {Reason}")]
     private static partial void LogRejected(ILogger logger, SignatureCheck reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Key Vault answered {Status} for the webhook secret; still using the cached one")]
-    private static partial void LogVaultUnavailable(ILogger logger, int status);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key Vault could not give the webhook secret ({ErrorType}); still using the cached one")]
+    private static partial void LogVaultUnavailable(ILogger logger, string errorType);
+
+    private sealed record CachedSecret(byte[] Secret, DateTimeOffset RefreshAt);
 }
