@@ -18,7 +18,15 @@ public sealed partial class KeyVaultApiKeyProvider : IApiKeyProvider
     private readonly TimeProvider _time;
     private readonly ILogger<KeyVaultApiKeyProvider> _logger;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    // A key FlexShopper keeps refusing must not turn every request into a Key Vault read (vault throttling).
+    internal static readonly TimeSpan MinimumForcedRefreshInterval = TimeSpan.FromSeconds(10);
+
+    // A version that could not be loaded is not asked for again at once: sessions bound to a deleted version would
+    // otherwise read Key Vault on every request until the customer logs in again.
+    internal static readonly TimeSpan UnavailableVersionMemory = TimeSpan.FromMinutes(1);
+
     private readonly ConcurrentDictionary<string, ApiKey> _versions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Reason, DateTimeOffset Until)> _unavailable = new(StringComparer.Ordinal);
     private volatile CachedKey? _current;
 
     public KeyVaultApiKeyProvider(SecretClient client, IOptions<KeyVaultOptions> options, TimeProvider time, ILogger<KeyVaultApiKeyProvider> logger)
@@ -48,6 +56,11 @@ public sealed partial class KeyVaultApiKeyProvider : IApiKeyProvider
             return cached.Key; // someone already moved on to a newer key
         }
 
+        if (cached is not null && _time.GetUtcNow() - cached.FetchedAt < MinimumForcedRefreshInterval)
+        {
+            return cached.Key; // read moments ago: the vault has nothing newer to say yet
+        }
+
         return await RefreshAsync(cached, force: true, cancellationToken).ConfigureAwait(false);
     }
 
@@ -57,6 +70,11 @@ public sealed partial class KeyVaultApiKeyProvider : IApiKeyProvider
         if (_versions.TryGetValue(version, out var known))
         {
             return known;
+        }
+
+        if (_unavailable.TryGetValue(version, out var gone) && _time.GetUtcNow() < gone.Until)
+        {
+            throw new ApiKeyUnavailableException(version, gone.Reason);
         }
 
         try
@@ -72,10 +90,22 @@ public sealed partial class KeyVaultApiKeyProvider : IApiKeyProvider
             _versions[version] = key;
             return key;
         }
+        catch (ApiKeyUnavailableException ex)
+        {
+            _unavailable[version] = ("the secret version is disabled or empty", _time.GetUtcNow() + UnavailableVersionMemory);
+            LogVersionUnavailable(_logger, version, 200, "Disabled");
+            throw new ApiKeyUnavailableException(version, "the secret version is disabled or empty", ex);
+        }
         catch (RequestFailedException ex)
         {
             LogVersionUnavailable(_logger, version, ex.Status, ex.ErrorCode);
-            throw new ApiKeyUnavailableException(version, $"Key Vault answered {ex.Status} {ex.ErrorCode}", ex);
+            var reason = $"Key Vault answered {ex.Status} {ex.ErrorCode}";
+            if (ex.Status is 403 or 404)
+            {
+                _unavailable[version] = (reason, _time.GetUtcNow() + UnavailableVersionMemory); // gone, not a passing fault
+            }
+
+            throw new ApiKeyUnavailableException(version, reason, ex);
         }
     }
 
@@ -107,7 +137,8 @@ public sealed partial class KeyVaultApiKeyProvider : IApiKeyProvider
                     LogKeyLoaded(_logger, key.Version);
                 }
 
-                _current = new CachedKey(key, _time.GetUtcNow() + _options.RefreshInterval);
+                var fetched = _time.GetUtcNow();
+                _current = new CachedKey(key, fetched + _options.RefreshInterval, fetched);
                 return key;
             }
             catch (Exception ex) when (now is not null && !cancellationToken.IsCancellationRequested)
@@ -125,7 +156,7 @@ public sealed partial class KeyVaultApiKeyProvider : IApiKeyProvider
         }
     }
 
-    private sealed record CachedKey(ApiKey Key, DateTimeOffset RefreshAt);
+    private sealed record CachedKey(ApiKey Key, DateTimeOffset RefreshAt, DateTimeOffset FetchedAt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded FlexShopper API key version {KeyVersion} from Key Vault")]
     private static partial void LogKeyLoaded(ILogger logger, string keyVersion);

@@ -76,6 +76,7 @@ public sealed class KeyVaultApiKeyProviderTests
         var rejected = await provider.GetCurrentAsync();
 
         LatestIs("key-two", "v2");
+        _time.Advance(TimeSpan.FromSeconds(11));
         var fresh = await provider.RefreshAfterRejectionAsync(rejected);
 
         Assert.Equal("v2", fresh.Version);
@@ -90,11 +91,42 @@ public sealed class KeyVaultApiKeyProviderTests
         var rejected = await provider.GetCurrentAsync();
         LatestIs("key-two", "v2");
         _latestCalls = 0;
+        _time.Advance(TimeSpan.FromSeconds(11));
 
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => provider.RefreshAfterRejectionAsync(rejected).AsTask()));
 
         Assert.All(results, k => Assert.Equal("v2", k.Version));
         Assert.Equal(1, _latestCalls);
+    }
+
+    [Fact]
+    public async Task Rejections_moments_after_a_read_do_not_read_the_vault_again()
+    {
+        LatestIs("key-one", "v1");
+        var provider = CreateProvider();
+        var key = await provider.GetCurrentAsync();
+        _latestCalls = 0;
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal("v1", (await provider.RefreshAfterRejectionAsync(key)).Version);
+        }
+
+        Assert.Equal(0, _latestCalls);
+    }
+
+    [Fact]
+    public async Task A_deleted_version_is_remembered_for_a_minute_instead_of_asked_for_on_every_request()
+    {
+        _vault.Setup(v => v.GetSecretAsync(SecretName, "v-gone", It.IsAny<CancellationToken>())).ThrowsAsync(new RequestFailedException(404, "SecretNotFound", "SecretNotFound", null));
+        var provider = CreateProvider();
+
+        await Assert.ThrowsAsync<ApiKeyUnavailableException>(() => provider.GetVersionAsync("v-gone").AsTask());
+        await Assert.ThrowsAsync<ApiKeyUnavailableException>(() => provider.GetVersionAsync("v-gone").AsTask());
+        _time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAsync<ApiKeyUnavailableException>(() => provider.GetVersionAsync("v-gone").AsTask());
+
+        _vault.Verify(v => v.GetSecretAsync(SecretName, "v-gone", It.IsAny<CancellationToken>()), Times.Exactly(2));
     }
 
     [Fact]
