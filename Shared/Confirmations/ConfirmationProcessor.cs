@@ -139,7 +139,7 @@ public sealed partial class ConfirmationProcessor(
             // Only 408, 429, 503 or a call never sent prove FlexShopper did not act; a timeout or another 5xx (a
             // gateway's 502/504 can follow a change upstream) leaves the outcome unknown for the redelivery to check.
             var reason = "FlexShopper transient failure: " + ex.Message;
-            await ledger.ReleaseAsync(claim, reason, outcomeUnknown: !CertainlyNotApplied(ex), CancellationToken.None).ConfigureAwait(false);
+            await ledger.ReleaseAsync(claim, reason, outcomeUnknown: !ex.CertainlyNotApplied, CancellationToken.None).ConfigureAwait(false);
             LogTransient(logger, e.Type, e.Key, delivery.DequeueCount, ex.Kind, StatusText(ex), ex.Message);
             throw new TransientConfirmationException(reason, ex);
         }
@@ -291,11 +291,4 @@ public sealed partial class ConfirmationProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse {Type} event {EventKey} (message {MessageId}) was sent again after FlexShopper refused it; it stays in failed events until replayed: {Reason}")]
     private static partial void LogResendOfRejected(ILogger logger, string type, string eventKey, string? messageId, [UpstreamText] string? reason);
-
-    /// <summary>True when FlexShopper certainly did not act on the call that failed.</summary>
-    internal static bool CertainlyNotApplied(FlexShopperApiException error) =>
-        error.StatusCode is { } status
-            ? (int)status is 408 or 429 or 503
-            : error.InnerException is Polly.CircuitBreaker.BrokenCircuitException
-              or HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
 }

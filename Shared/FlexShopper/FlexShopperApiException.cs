@@ -64,6 +64,18 @@ public sealed class FlexShopperApiException : Exception
 
     public bool IsTransient => Kind is FlexShopperErrorKind.Transient or FlexShopperErrorKind.RateLimited;
 
+    /// <summary>True when FlexShopper certainly did not act on the call: it answered 408/429/503, or it was never sent.</summary>
+    public bool CertainlyNotApplied => StatusCode is { } status
+        ? NotAppliedStatus(status)
+        : InnerException is Polly.CircuitBreaker.BrokenCircuitException || NotSent(InnerException);
+
+    /// <summary>Statuses that prove the request was not acted on; the retry pipeline and the queue ledger share them.</summary>
+    internal static bool NotAppliedStatus(HttpStatusCode status) => (int)status is 408 or 429 or 503;
+
+    /// <summary>A transport failure before the request left: no connection, or no address for the host.</summary>
+    internal static bool NotSent(Exception? error) =>
+        error is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
+
     public static FlexShopperErrorKind KindFor(HttpStatusCode status) => (int)status switch
     {
         400 or 422 => FlexShopperErrorKind.Validation,

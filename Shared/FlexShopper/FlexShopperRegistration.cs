@@ -80,19 +80,13 @@ internal static class FlexShopperRegistration
     }
 
     private static bool WaitsLongerThan(HttpResponseMessage? response, TimeSpan longest) =>
-        response?.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => delta > longest,
-            { Date: { } date } => date - DateTimeOffset.UtcNow > longest,
-            _ => false,
-        };
+        response is not null && FlexShopperClient.RetryAfterOf(response) > longest;
 
     /// <summary>True when the upstream cannot have acted on the attempt.</summary>
     internal static bool CertainlyNotApplied(Outcome<HttpResponseMessage> outcome) => outcome switch
     {
-        { Result: { } response } => (int)response.StatusCode is 408 or 429 or 503,
-        { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } } => true,
-        _ => false,
+        { Result: { } response } => FlexShopperApiException.NotAppliedStatus(response.StatusCode),
+        { Exception: var error } => FlexShopperApiException.NotSent(error),
     };
 
     private static bool IsSet(ResilienceContext context, HttpRequestOptionsKey<bool> key) =>

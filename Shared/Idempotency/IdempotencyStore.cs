@@ -53,16 +53,12 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
     private const int ChunkBytes = 60 * 1024;
     private const int MaxChunks = 15;
 
-    private readonly TableServiceClient _service;
-    private readonly string _tableName;
+    private readonly TableCreatedOnFirstUse _table;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _createGate = new(1, 1);
-    private TableClient? _created;
 
     public TableIdempotencyStore(TableServiceClient service, IOptions<TableNames> names, TimeProvider time)
     {
-        _service = service;
-        _tableName = names.Value.Idempotency;
+        _table = new TableCreatedOnFirstUse(service.GetTableClient(names.Value.Idempotency));
         _time = time;
     }
 
@@ -187,29 +183,9 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
     // Keys are caller-chosen text; a hash keeps the row key within Table Storage's allowed characters.
     private static string RowKey(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    // Created on first use; a failure is not remembered, so the next call tries again.
     private async ValueTask<TableClient> TableAsync(CancellationToken cancellationToken)
     {
-        if (_created is { } ready)
-        {
-            return ready;
-        }
-
-        await _createGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_created is null)
-            {
-                var table = _service.GetTableClient(_tableName);
-                await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-                _created = table;
-            }
-
-            return _created;
-        }
-        finally
-        {
-            _createGate.Release();
-        }
+        await _table.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        return _table.Table;
     }
 }
