@@ -28,8 +28,8 @@ public sealed partial class CatalogRefresher
     private readonly TimeProvider _time;
     private readonly ILogger<CatalogRefresher> _logger;
     private readonly FlexTelemetry _telemetry;
-    private readonly SemaphoreSlim _ensureTables = new(1, 1);
-    private volatile bool _tablesReady;
+    private readonly TableCreatedOnFirstUse _catalogCreated;
+    private readonly TableCreatedOnFirstUse _runsCreated;
 
     public CatalogRefresher(IFlexShopperClient flexShopper, TableServiceClient tables, IOptions<TableNames> names, IOptions<CatalogOptions> options,
         TimeProvider time, ILogger<CatalogRefresher> logger, FlexTelemetry telemetry)
@@ -38,6 +38,8 @@ public sealed partial class CatalogRefresher
         _flexShopper = flexShopper;
         _catalog = tables.GetTableClient(names.Value.Catalog);
         _runs = new CatalogRunStore(tables.GetTableClient(names.Value.CatalogRuns));
+        _catalogCreated = new TableCreatedOnFirstUse(_catalog);
+        _runsCreated = new TableCreatedOnFirstUse(_runs.Table);
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -235,25 +237,8 @@ public sealed partial class CatalogRefresher
 
     private async Task EnsureTablesAsync(CancellationToken cancellationToken)
     {
-        if (_tablesReady)
-        {
-            return;
-        }
-
-        await _ensureTables.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_tablesReady)
-            {
-                await _catalog.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-                await _runs.Table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-                _tablesReady = true;
-            }
-        }
-        finally
-        {
-            _ensureTables.Release();
-        }
+        await _catalogCreated.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        await _runsCreated.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Names the failing upstream step in the error, so the run row says which page broke.</summary>
