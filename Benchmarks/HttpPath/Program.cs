@@ -3,6 +3,9 @@
 // FlexShopper; compared in the same run with a plain HttpClient sending the same request to the same fake.
 // Usage:
 //   dotnet run -c Release --project Benchmarks/HttpPath -- [--seconds 3] [--warmup 1] [--no-tracing] [--storage <connection string>]
+//       [--upstream-delay-ms 0]
+// --upstream-delay-ms makes the fake wait before answering, as FlexShopper across the internet does; both sides of each
+// comparison wait the same, so the added milliseconds stay ours while the ratio shows them against that latency.
 // Storage (for the abuse-limit counters on login) defaults to FLEXFUNCTIONS_BENCH_STORAGE, then UseDevelopmentStorage=true.
 using System.Diagnostics;
 using System.Globalization;
@@ -28,6 +31,7 @@ using OpenTelemetry.Trace;
 
 var seconds = Arg("--seconds", 3.0);
 var warmup = Arg("--warmup", 1.0);
+var upstreamDelay = TimeSpan.FromMilliseconds(Arg("--upstream-delay-ms", 0));
 var storage = ArgText("--storage") ?? Environment.GetEnvironmentVariable("FLEXFUNCTIONS_BENCH_STORAGE") ?? "UseDevelopmentStorage=true";
 
 const string Token = "bench-customer-token";
@@ -39,8 +43,8 @@ var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
 await using var upstream = builder.Build();
-upstream.MapPost("/v3/users/{id}/passcode-login", (HttpContext c) => Answer(c, loginAnswer));
-upstream.MapPost("/v3/leases", (HttpContext c) => Answer(c, leaseAnswer));
+upstream.MapPost("/v3/users/{id}/passcode-login", (HttpContext c) => Answer(c, loginAnswer, upstreamDelay));
+upstream.MapPost("/v3/leases", (HttpContext c) => Answer(c, leaseAnswer, upstreamDelay));
 await upstream.StartAsync();
 var baseUrl = upstream.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/v3/";
 
@@ -133,9 +137,9 @@ async Task PlainLease()
     response.EnsureSuccessStatusCode();
 }
 
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"HTTP-path benchmark: {seconds:F0} s per measurement after {warmup:F0} s warm-up, {Environment.ProcessorCount} cores, storage {(storage.Contains("UseDevelopmentStorage", StringComparison.Ordinal) ? "Azurite" : "custom")}, tracing {(args.Contains("--no-tracing") ? "off" : "on")}"));
-Console.WriteLine("| Function | Concurrency | Function rps | p50 ms | p99 ms | Plain HttpClient rps | p50 ms | p99 ms | p50 ratio | Added at p50 |");
-Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"HTTP-path benchmark: {seconds:F0} s per measurement after {warmup:F0} s warm-up, {Environment.ProcessorCount} cores, storage {(storage.Contains("UseDevelopmentStorage", StringComparison.Ordinal) ? "Azurite" : "custom")}, tracing {(args.Contains("--no-tracing") ? "off" : "on")}, upstream delay {upstreamDelay.TotalMilliseconds:F0} ms"));
+Console.WriteLine("| Function | Concurrency | Function rps | p50 ms | p99 ms | Plain HttpClient rps | p50 ms | p99 ms | p50 ratio | Added at p50 | Added at p50 ms |");
+Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 foreach (var (name, function, floor) in new (string, Func<Task>, Func<Task>)[]
          {
              ("Login", Login, PlainLogin),
@@ -151,7 +155,7 @@ foreach (var (name, function, floor) in new (string, Func<Task>, Func<Task>)[]
         var measured = await Measure(function, concurrency);
         var ratio = measured.P50 / baseline.P50;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {concurrency} | {measured.Rps:F0} | {measured.P50:F3} | {measured.P99:F3} | {baseline.Rps:F0} | {baseline.P50:F3} | {baseline.P99:F3} | {ratio:F2} | {(ratio - 1) * 100:F0} % |"));
+            $"| {name} | {concurrency} | {measured.Rps:F0} | {measured.P50:F3} | {measured.P99:F3} | {baseline.Rps:F0} | {baseline.P50:F3} | {baseline.P99:F3} | {ratio:F2} | {(ratio - 1) * 100:F0} % | {measured.P50 - baseline.P50:F3} |"));
     }
 }
 
@@ -217,10 +221,15 @@ static async Task Execute(HttpContext context, IActionResult result, int expecte
     }
 }
 
-static Task Answer(HttpContext context, byte[] body)
+static async Task Answer(HttpContext context, byte[] body, TimeSpan delay)
 {
+    if (delay > TimeSpan.Zero)
+    {
+        await Task.Delay(delay);
+    }
+
     context.Response.ContentType = "application/json";
-    return context.Response.Body.WriteAsync(body).AsTask();
+    await context.Response.Body.WriteAsync(body);
 }
 
 double Arg(string name, double fallback) =>
@@ -242,5 +251,5 @@ internal sealed class NoLimits : IAbuseLimiter
 
     public Task RecordFailedLoginAsync(string customerId, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
-    public Task RecordSuccessfulLoginAsync(string customerId, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    public Task RecordSuccessfulLoginAsync(string customerId, LimitDecision admitted, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }

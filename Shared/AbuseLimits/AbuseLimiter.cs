@@ -15,6 +15,9 @@ public sealed record LimitDecision(bool Allowed, TimeSpan RetryAfter, string? Sc
 {
     public static LimitDecision Allow { get; } = new(true, TimeSpan.Zero, null);
 
+    /// <summary>A login admitted while wrong passcodes were on record for the customer: its success must clear them.</summary>
+    public bool FailedLoginsOnRecord { get; init; }
+
     public static LimitDecision Deny(string scope, TimeSpan retryAfter) =>
         new(false, retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter, scope);
 }
@@ -39,8 +42,11 @@ public interface IAbuseLimiter
     /// <summary>A wrong passcode: counts towards the customer's lockout.</summary>
     Task RecordFailedLoginAsync(string customerId, CancellationToken cancellationToken = default);
 
-    /// <summary>A correct passcode: the run of wrong ones is forgotten.</summary>
-    Task RecordSuccessfulLoginAsync(string customerId, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// A correct passcode: the run of wrong ones is forgotten. <paramref name="admitted"/> is the decision that let the
+    /// login through; when it saw no wrong passcodes on record there is nothing to clear and storage is not called.
+    /// </summary>
+    Task RecordSuccessfulLoginAsync(string customerId, LimitDecision admitted, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A request an abuse limit refused; the HTTP layer answers 429 with <c>Retry-After</c>.</summary>

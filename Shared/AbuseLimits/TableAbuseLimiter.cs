@@ -15,12 +15,13 @@ namespace FlexFunctions.Shared.AbuseLimits;
 
 /// <summary>
 /// Fixed-window counters in the <c>Tables__RateLimits</c> table, updated with ETag-conditional writes so that
-/// concurrent instances never lose a count. Row keys are SHA-256 hashes: no customer id or IP is stored in clear,
-/// and no passcode is ever seen here.
+/// concurrent instances never lose a count. PartitionKey is a SHA-256 hash of the customer or IP (none is stored in
+/// clear, and no passcode is ever seen here), RowKey names the counter: every subject is its own partition, because a
+/// Table partition serves about 2,000 operations a second and one shared partition would cap logins for the whole app.
 /// </summary>
 public sealed partial class TableAbuseLimiter : IAbuseLimiter
 {
-    private const string LockoutPartition = "lockout";
+    private const string LockoutRow = "lockout";
 
     // Each race lost to another instance is one round trip; beyond this many the caller is hammering one key.
     private const int MaxRaces = 8;
@@ -54,7 +55,7 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
 
         // The lockout read and both counters go in parallel: one storage round trip of latency, not three.
         var lockout = kind == LimitKind.LoginAttempt
-            ? _table.GetEntityIfExistsAsync<TableEntity>(LockoutPartition, Hash(LimitScopes.Customer, customerId), cancellationToken: cancellationToken)
+            ? _table.GetEntityIfExistsAsync<TableEntity>(Hash(LimitScopes.Customer, customerId), LockoutRow, cancellationToken: cancellationToken)
             : null;
         var (customerLimit, ipLimit) = kind == LimitKind.PasscodeRequest
             ? (o.PasscodeRequestsPerCustomer, o.PasscodeRequestsPerClientIp)
@@ -65,6 +66,7 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
             : Task.FromResult<TimeSpan?>(null);
         var waits = await Task.WhenAll(byCustomer, byIp).ConfigureAwait(false);
 
+        var failuresOnRecord = false;
         if (lockout is not null)
         {
             var row = await lockout.ConfigureAwait(false);
@@ -72,6 +74,8 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
             {
                 return Refuse(kind, LimitScopes.Lockout, until - _time.GetUtcNow(), customerId, clientIp, activity);
             }
+
+            failuresOnRecord = row.HasValue;
         }
 
         if (waits[0] is { } customerWait)
@@ -84,7 +88,7 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
             return Refuse(kind, LimitScopes.ClientIp, ipWait, customerId, clientIp, activity);
         }
 
-        return LimitDecision.Allow;
+        return failuresOnRecord ? LimitDecision.Allow with { FailedLoginsOnRecord = true } : LimitDecision.Allow;
     }
 
     public async Task RecordFailedLoginAsync(string customerId, CancellationToken cancellationToken = default)
@@ -92,12 +96,12 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
         ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
         await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var o = _options.Value;
-        var rowKey = Hash(LimitScopes.Customer, customerId);
+        var partition = Hash(LimitScopes.Customer, customerId);
         for (var race = 0; race < MaxRaces; race++)
         {
             var now = _time.GetUtcNow();
-            var existing = await _table.GetEntityIfExistsAsync<TableEntity>(LockoutPartition, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var entity = existing.HasValue ? existing.Value! : new TableEntity(LockoutPartition, rowKey);
+            var existing = await _table.GetEntityIfExistsAsync<TableEntity>(partition, LockoutRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var entity = existing.HasValue ? existing.Value! : new TableEntity(partition, LockoutRow);
             if (entity.GetDateTimeOffset("LockedUntil") is { } until && until > now)
             {
                 return; // already locked; the lockout is not extended by attempts it refused
@@ -128,12 +132,20 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
         throw new RequestFailedException(412, "The lockout counter kept changing under us; try again.");
     }
 
-    public async Task RecordSuccessfulLoginAsync(string customerId, CancellationToken cancellationToken = default)
+    public async Task RecordSuccessfulLoginAsync(string customerId, LimitDecision admitted, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
+        ArgumentNullException.ThrowIfNull(admitted);
+        if (!admitted.FailedLoginsOnRecord)
+        {
+            // The usual login: the admission read found no wrong passcodes, so a storage round trip is saved here.
+            // A wrong passcode recorded by a concurrent attempt since then stays counted, which errs on the safe side.
+            return;
+        }
+
         await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         // A lockout in force is not lifted by a success (a success cannot happen while locked: we refuse first).
-        var existing = await _table.GetEntityIfExistsAsync<TableEntity>(LockoutPartition, Hash(LimitScopes.Customer, customerId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var existing = await _table.GetEntityIfExistsAsync<TableEntity>(Hash(LimitScopes.Customer, customerId), LockoutRow, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (existing.HasValue && !(existing.Value!.GetDateTimeOffset("LockedUntil") > _time.GetUtcNow()))
         {
             try
@@ -150,8 +162,8 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
     /// <summary>Counts one request; the wait until the window resets when the limit was already reached, else null.</summary>
     private async Task<TimeSpan?> CountAsync(LimitKind kind, string scope, string subject, int limit, CancellationToken cancellationToken)
     {
-        var partition = kind + "-" + scope;
-        var rowKey = Hash(scope, subject);
+        var partition = Hash(scope, subject);
+        var rowKey = kind + "-" + scope;
         var window = _options.Value.Window;
         for (var race = 0; race < MaxRaces; race++)
         {

@@ -24,6 +24,10 @@ public sealed class CatalogOptions
     [Range(1, 32)]
     public int WriteConcurrency { get; set; } = 4;
 
+    /// <summary>Get Products pages requested at the same time while paging (pages are still read in order).</summary>
+    [Range(1, 16)]
+    public int PageConcurrency { get; set; } = 4;
+
     /// <summary>A safety stop: a run that sees more pages than this fails (and deletes nothing) instead of paging forever.</summary>
     [Range(1, 1_000_000)]
     public int MaxPages { get; set; } = 5_000;

@@ -122,43 +122,46 @@ public sealed partial class CatalogRefresher
         using var spill = new CatalogSpill(_options.SpillDirectory, runId);
         var upstreamStarted = _time.GetUtcNow();
         var listed = 0L;
-        for (var page = 1; ; page++)
+        await using (var pages = new PagePrefetcher(_flexShopper, _options.PageConcurrency, _options.MaxPages + 1, cancellationToken))
         {
-            if (page > _options.MaxPages)
+            for (var page = 1; ; page++)
             {
-                throw new CatalogRefreshException($"FlexShopper returned more than Catalog__MaxPages ({_options.MaxPages}) pages; nothing was written.");
-            }
-
-            var current = page;
-            var products = (await Upstream($"GetProducts page {current}", () => _flexShopper.GetProductsAsync(current, cancellationToken)).ConfigureAwait(false)).Products;
-            if (products.Count == 0)
-            {
-                break;
-            }
-
-            counters.Pages++;
-            var skipped = 0;
-            foreach (var product in products)
-            {
-                if (CatalogKeys.Problem(product?.Sku) is not null)
+                // Pages are consumed in order, so a SKU listed twice still resolves to its later listing.
+                var products = (await Upstream($"GetProducts page {page}", () => pages.NextAsync()).ConfigureAwait(false)).Products;
+                if (products.Count == 0)
                 {
-                    skipped++;
-                    continue;
+                    break;
                 }
 
-                var sku = product!.Sku;
-                listed++;
-                spill.Write(int.Parse(CatalogKeys.PartitionFor(sku), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture),
-                    new SpilledProduct(sku, product.Name, product.Url, CatalogKeys.ContentHash(sku, product.Name, product.Url)));
-            }
+                if (page > _options.MaxPages)
+                {
+                    throw new CatalogRefreshException($"FlexShopper returned more than Catalog__MaxPages ({_options.MaxPages}) pages; nothing was written.");
+                }
 
-            if (skipped > 0)
-            {
-                counters.Skipped += skipped;
-                LogSkipped(_logger, runId, page, skipped);
-            }
+                counters.Pages++;
+                var skipped = 0;
+                foreach (var product in products)
+                {
+                    if (CatalogKeys.Problem(product?.Sku) is not null)
+                    {
+                        skipped++;
+                        continue;
+                    }
 
-            await keeper.KeepAsync(cancellationToken).ConfigureAwait(false);
+                    var sku = product!.Sku;
+                    listed++;
+                    spill.Write(int.Parse(CatalogKeys.PartitionFor(sku), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture),
+                        new SpilledProduct(sku, product.Name, product.Url, CatalogKeys.ContentHash(sku, product.Name, product.Url)));
+                }
+
+                if (skipped > 0)
+                {
+                    counters.Skipped += skipped;
+                    LogSkipped(_logger, runId, page, skipped);
+                }
+
+                await keeper.KeepAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
 
         spill.Complete();
@@ -330,6 +333,46 @@ public sealed partial class CatalogRefresher
             Interlocked.Add(ref counters.Deleted, _deletes);
             _actions.Clear();
             _inserts = _updates = _deletes = 0;
+        }
+    }
+
+    /// <summary>
+    /// Get Products with up to <c>Catalog__PageConcurrency</c> pages requested ahead of the one being read, because the
+    /// upstream pass is a chain of round trips to FlexShopper. Pages are handed out in order; at most concurrency - 1
+    /// pages past the end are asked for, and whatever they answer (an error included) is ignored.
+    /// </summary>
+    private sealed class PagePrefetcher(IFlexShopperClient flexShopper, int concurrency, int lastPage, CancellationToken cancellationToken) : IAsyncDisposable
+    {
+        private readonly Queue<Task<ProductPage>> _ahead = new();
+        private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        private int _nextPage = 1;
+
+        public Task<ProductPage> NextAsync()
+        {
+            while (_ahead.Count < concurrency && _nextPage <= lastPage)
+            {
+                _ahead.Enqueue(flexShopper.GetProductsAsync(_nextPage++, _stop.Token));
+            }
+
+            return _ahead.Dequeue();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            while (_ahead.TryDequeue(out var unread))
+            {
+                try
+                {
+                    await unread.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // A page past the end or after a failure: its answer is not used, so neither is its error.
+                }
+            }
+
+            _stop.Dispose();
         }
     }
 

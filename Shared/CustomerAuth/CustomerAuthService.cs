@@ -47,7 +47,7 @@ public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, 
 
     public async Task<SessionResult> LoginAsync(string userId, LoginInput input, CancellationToken cancellationToken = default)
     {
-        await AcquireAsync(LimitKind.LoginAttempt, userId, input.CustomerIp, cancellationToken).ConfigureAwait(false);
+        var admitted = await AcquireAsync(LimitKind.LoginAttempt, userId, input.CustomerIp, cancellationToken).ConfigureAwait(false);
         CustomerCredential credential;
         try
         {
@@ -63,7 +63,7 @@ public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, 
 
         try
         {
-            await limits.RecordSuccessfulLoginAsync(userId, CancellationToken.None).ConfigureAwait(false);
+            await limits.RecordSuccessfulLoginAsync(userId, admitted, CancellationToken.None).ConfigureAwait(false);
         }
         catch (RequestFailedException ex)
         {
@@ -79,13 +79,10 @@ public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, 
     public Task<FlexShopperUser> GetMeAsync(CustomerCredential customer, CancellationToken cancellationToken = default) =>
         flexShopper.GetMeAsync(customer, cancellationToken);
 
-    private async Task AcquireAsync(LimitKind kind, string userId, string? customerIp, CancellationToken cancellationToken)
+    private async Task<LimitDecision> AcquireAsync(LimitKind kind, string userId, string? customerIp, CancellationToken cancellationToken)
     {
         var decision = await limits.TryAcquireAsync(kind, userId, customerIp, cancellationToken).ConfigureAwait(false);
-        if (!decision.Allowed)
-        {
-            throw new AbuseLimitExceededException(kind, decision);
-        }
+        return decision.Allowed ? decision : throw new AbuseLimitExceededException(kind, decision);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A successful login could not be recorded against the abuse limits (storage answered {Status}); the session was issued")]

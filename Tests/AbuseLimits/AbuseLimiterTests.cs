@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using FlexFunctions.Shared.AbuseLimits;
 using FlexFunctions.Tests.Infrastructure;
@@ -99,7 +101,9 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
         var limiter = Instance();
         await limiter.RecordFailedLoginAsync("u9");
         await limiter.RecordFailedLoginAsync("u9");
-        await limiter.RecordSuccessfulLoginAsync("u9");
+        var admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u9", null);
+        Assert.True(admitted.FailedLoginsOnRecord);
+        await limiter.RecordSuccessfulLoginAsync("u9", admitted);
         await limiter.RecordFailedLoginAsync("u9");
         await limiter.RecordFailedLoginAsync("u9");
         Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u9", null)).Allowed); // 2 in a row, not 3
@@ -116,6 +120,38 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
 
         _clock.Advance(TimeSpan.FromMinutes(29));
         Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u9", null)).Allowed);
+    }
+
+    [Fact]
+    public async Task A_login_admitted_with_no_wrong_passcodes_on_record_records_its_success_without_a_storage_call()
+    {
+        var requests = new RequestCounter();
+        var app = TestServices.Build(_settings, s =>
+        {
+            s.AddSingleton<TimeProvider>(_clock);
+            var options = new TableClientOptions();
+            options.AddPolicy(requests, HttpPipelinePosition.PerCall);
+            s.AddSingleton(new TableServiceClient(Azurite.Instance.ConnectionString, options));
+        });
+        _apps.Add(app);
+        var limiter = app.Get<IAbuseLimiter>();
+
+        var admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "clean", null);
+        Assert.False(admitted.FailedLoginsOnRecord);
+        var before = requests.Count;
+        await limiter.RecordSuccessfulLoginAsync("clean", admitted);
+        Assert.Equal(before, requests.Count);
+
+        // With a wrong passcode on record the success does go to storage, and clears the run.
+        await limiter.RecordFailedLoginAsync("clean");
+        await limiter.RecordFailedLoginAsync("clean");
+        admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "clean", null);
+        before = requests.Count;
+        await limiter.RecordSuccessfulLoginAsync("clean", admitted);
+        Assert.True(requests.Count > before);
+        await limiter.RecordFailedLoginAsync("clean");
+        await limiter.RecordFailedLoginAsync("clean");
+        Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "clean", null)).Allowed); // 2 in a row, not 4
     }
 
     [Fact]
@@ -155,5 +191,14 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
         {
             await app.DisposeAsync();
         }
+    }
+
+    private sealed class RequestCounter : HttpPipelineSynchronousPolicy
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref _count);
     }
 }

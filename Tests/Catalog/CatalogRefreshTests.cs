@@ -188,6 +188,44 @@ public sealed class CatalogRefreshTests
     }
 
     [Fact]
+    public async Task Pages_are_requested_ahead_but_applied_in_order_and_answers_past_the_last_page_are_ignored()
+    {
+        using var bed = CatalogTestBed.Create(configure: s => s["Catalog:PageConcurrency"] = "4");
+        // The same SKU on the first and the last page: the later listing must win, as it does when paging one by one.
+        var products = CatalogTestBed.Products(48).Prepend(("DUP-1", "First", null)).Append(("DUP-1", "Last", null)).ToList();
+        bed.ServeCatalog(products, pageSize: 10);
+
+        var run = (await bed.Refresher.RunAsync("test", CancellationToken.None)).Run!;
+
+        Assert.Equal(RunOutcome.Succeeded, run.Outcome);
+        Assert.Equal((5, 49L, 1L), (run.Pages, run.Seen, run.Skipped));
+        Assert.Equal("Last", (await bed.Reader.FindAsync("DUP-1", CancellationToken.None))!.Name);
+
+        // Pages 1-5 and the empty page 6 were needed; at most three more were asked for, and they had no answer
+        // (the fake has no page 7 and up) without failing the run.
+        var asked = bed.Fake.Server.LogEntries.Select(e => e.RequestMessage!).Where(r => r.Path == "/v3/products")
+            .Select(r => int.Parse(r.Query!["page"][0], System.Globalization.CultureInfo.InvariantCulture)).Distinct().Order().ToList();
+        Assert.Equal(Enumerable.Range(1, asked.Count), asked);
+        Assert.InRange(asked.Count, 6, 9);
+    }
+
+    [Fact]
+    public async Task A_catalog_of_exactly_max_pages_refreshes_and_one_page_more_fails_without_writing()
+    {
+        using var bed = CatalogTestBed.Create(configure: s => s["Catalog:MaxPages"] = "3");
+        bed.ServeCatalog(CatalogTestBed.Products(30), pageSize: 10);
+        Assert.Equal(RunOutcome.Succeeded, (await bed.Refresher.RunAsync("test", CancellationToken.None)).Run!.Outcome);
+
+        bed.ServeCatalog(CatalogTestBed.Products(31), pageSize: 10);
+        bed.Writes.Reset();
+        var failed = (await bed.Refresher.RunAsync("test", CancellationToken.None)).Run!;
+
+        Assert.Equal(RunOutcome.Failed, failed.Outcome);
+        Assert.Contains("Catalog__MaxPages (3)", failed.Error);
+        Assert.Equal(0, bed.Writes.CatalogWrites);
+    }
+
+    [Fact]
     public void The_schedule_setting_is_required_and_must_be_six_field_ncrontab()
     {
         var validator = new CatalogOptionsValidator();

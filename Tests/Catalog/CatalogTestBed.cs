@@ -47,12 +47,13 @@ internal sealed class CatalogTestBed : IDisposable
     /// With <paramref name="fakeTime"/> the whole graph (the HTTP resilience pipeline included) runs on a fake clock,
     /// so use it only where FlexShopper answers every call at once: retry delays would never elapse.
     /// </summary>
-    public static CatalogTestBed Create(bool fakeTime = false)
+    public static CatalogTestBed Create(bool fakeTime = false, Action<Dictionary<string, string?>>? configure = null)
     {
         var fake = new FakeFlexShopper();
         var settings = TestServices.DefaultSettings(fake.BaseUrl);
         settings["CatalogRefreshSchedule"] = "0 0 */6 * * *";
         settings["Catalog:LockDuration"] = "00:05:00";
+        configure?.Invoke(settings);
         var writes = new WriteCounter(settings["Tables:Catalog"]!);
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
         var services = TestServices.Build(settings, s =>

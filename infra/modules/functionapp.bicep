@@ -161,9 +161,10 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       CustomerSession__Lifetime: '12:00:00'
       CustomerSession__KeyRingTable: keyRingTableName
 
-      // Catalog refresh: run lock, write fan-out and a bound on pages (the spill folder defaults to the temp folder)
+      // Catalog refresh: run lock, page read-ahead, write fan-out and a bound on pages (the spill folder defaults to the temp folder)
       Catalog__LockDuration: '00:10:00'
       Catalog__WriteConcurrency: '4'
+      Catalog__PageConcurrency: '4'
       Catalog__MaxPages: '5000'
       Catalog__SpillDirectory: ''
 
