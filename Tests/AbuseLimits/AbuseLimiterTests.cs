@@ -129,9 +129,7 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
         var app = TestServices.Build(_settings, s =>
         {
             s.AddSingleton<TimeProvider>(_clock);
-            var options = new TableClientOptions();
-            options.AddPolicy(requests, HttpPipelinePosition.PerCall);
-            s.AddSingleton(new TableServiceClient(Azurite.Instance.ConnectionString, options));
+            s.AddSingleton(Azurite.Instance.TablesObservedBy(requests));
         });
         _apps.Add(app);
         var limiter = app.Get<IAbuseLimiter>();

@@ -58,9 +58,7 @@ internal sealed class CatalogTestBed : IDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
         var services = TestServices.Build(settings, s =>
         {
-            var options = new TableClientOptions();
-            options.AddPolicy(writes, HttpPipelinePosition.PerCall);
-            s.AddSingleton(new TableServiceClient(Azurite.Instance.ConnectionString, options));
+            s.AddSingleton(Azurite.Instance.TablesObservedBy(writes));
             if (fakeTime)
             {
                 s.AddSingleton<TimeProvider>(time);

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
 
 namespace FlexFunctions.Tests.Infrastructure;
 
@@ -25,6 +28,14 @@ public sealed class Azurite : IDisposable
     public static Azurite Instance => Shared.Value;
 
     public string ConnectionString { get; }
+
+    /// <summary>A Table client on this Azurite whose every request also passes <paramref name="observer"/> (to count what a test sends).</summary>
+    public TableServiceClient TablesObservedBy(HttpPipelinePolicy observer)
+    {
+        var options = new TableClientOptions();
+        options.AddPolicy(observer, HttpPipelinePosition.PerCall);
+        return new TableServiceClient(ConnectionString, options);
+    }
 
     /// <summary>A name unique to this run, valid for tables and queues.</summary>
     public static string UniqueName(string prefix) => (prefix + Guid.NewGuid().ToString("N")[..12]).ToLowerInvariant();
