@@ -18,17 +18,48 @@ param location string
 @description('Which FlexShopper API the app calls.')
 param flexShopperEnvironment string = 'sandbox'
 
-@description('Object id of the user or pipeline deploying; it is granted Key Vault Secrets Officer so it can set the secrets. Empty to grant nothing.')
+@description('Object id of the user or pipeline deploying; it is granted Key Vault Secrets Officer so it can set the secrets. Empty to grant nothing. ARM infers its principal type.')
 param deployerPrincipalId string = ''
 
-@allowed(['User', 'ServicePrincipal', 'Group'])
-param deployerPrincipalType string = 'User'
+@description('Object id of the warehouse\'s Entra identity (managed identity, service principal, user or group); it may only send messages to the warehouse queue. Empty to grant nothing.')
+param warehouseSenderPrincipalId string = ''
+
+@allowed(['', 'ServicePrincipal', 'User', 'Group'])
+@description('Principal type of warehouseSenderPrincipalId. Empty lets ARM infer it; give it for an identity created moments ago, which ARM may not see yet.')
+param warehouseSenderPrincipalType string = ''
+
+@description('Refuse every HTTP call without a valid X-FlexFunctions-Signature (secret WebhookSigningSecret in Key Vault). On by default; the app settings are replaced on every provision, so change it here, not in the portal.')
+param requireWebhookSignature bool = true
+
+@maxLength(24)
+@description('Key Vault name; empty for the generated kv-flex-<token>. Give a new name to start with an empty vault while the old one is still soft-deleted.')
+param vaultName string = ''
+
+@allowed(['default', 'recover'])
+@description('recover brings back this environment\'s soft-deleted vault (after `azd down`) with its secrets; the azd preprovision hook chooses it when that vault exists in the deleted state.')
+param vaultCreateMode string = 'default'
+
+@allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS', 'Standard_RAGRS', 'Standard_RAGZRS'])
+@description('Storage redundancy (general-purpose v2 with blobs, queues and tables, as Functions requires). Production: Standard_ZRS (or Standard_GZRS) with zoneRedundant.')
+param storageSkuName string = 'Standard_LRS'
+
+@description('Spread the Flex Consumption plan across availability zones (the region must offer it; pair it with a zone-redundant storage SKU).')
+param zoneRedundant bool = false
 
 @description('NCRONTAB schedule of the catalog refresh (every six hours by default).')
 param catalogRefreshSchedule string = '0 0 */6 * * *'
 
 @description('Put the app behind a VNet and reach storage and Key Vault only through private endpoints.')
 param enablePrivateNetworking bool = false
+
+@description('With private networking: public IPv4 addresses or CIDR ranges (comma-separated) still let through the vault\'s firewall, e.g. the operator who sets the secrets.')
+param vaultAllowedIpRanges string = ''
+
+@description('With private networking: public IPv4 addresses or CIDR ranges (comma-separated; single addresses without /32) let through the storage firewall, e.g. an outside warehouse sending to its queue.')
+param storageAllowedIpRanges string = ''
+
+@description('Also send the storage queue and table request logs (read, write, delete) to the Log Analytics workspace; the vault\'s audit log is always sent.')
+param enableStorageLogs bool = false
 
 @minValue(1)
 @maxValue(1000)
@@ -54,6 +85,9 @@ var tableNames = {
 var keyRingTableName = 'dataprotectionkeys'
 var warehouseQueueName = 'warehouse-events'
 var deploymentContainerName = 'app-package'
+// Comma-separated parameters (one azd env value each) as lists without blanks.
+var vaultIpRanges = filter(map(split(vaultAllowedIpRanges, ','), range => trim(range)), range => !empty(range))
+var storageIpRanges = filter(map(split(storageAllowedIpRanges, ','), range => trim(range)), range => !empty(range))
 
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 var names = {
@@ -61,7 +95,7 @@ var names = {
   logAnalytics: 'log-flexfunctions-${token}'
   appInsights: 'appi-flexfunctions-${token}'
   storage: 'stflex${token}'
-  keyVault: 'kv-flex-${token}'
+  keyVault: empty(vaultName) ? 'kv-flex-${token}' : vaultName
   vnet: 'vnet-flexfunctions-${token}'
   plan: 'plan-flexfunctions-${token}'
   app: 'func-flexfunctions-${token}'
@@ -105,7 +139,11 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     queueNames: [warehouseQueueName, '${warehouseQueueName}-poison']
     tableNames: concat(map(items(tableNames), table => table.value), [keyRingTableName])
+    skuName: storageSkuName
     privateNetworking: enablePrivateNetworking
+    allowedIpRanges: storageIpRanges
+    workspaceId: monitoring.outputs.workspaceId
+    enableLogs: enableStorageLogs
   }
 }
 
@@ -115,7 +153,10 @@ module keyVault 'modules/keyvault.bicep' = {
     name: names.keyVault
     location: location
     tags: tags
+    createMode: vaultCreateMode
     privateNetworking: enablePrivateNetworking
+    allowedIpRanges: vaultIpRanges
+    workspaceId: monitoring.outputs.workspaceId
   }
 }
 
@@ -124,8 +165,10 @@ module roles 'modules/roles.bicep' = {
   params: {
     appIdentityName: names.identity
     deployerPrincipalId: deployerPrincipalId
-    deployerPrincipalType: deployerPrincipalType
+    warehouseSenderPrincipalId: warehouseSenderPrincipalId
+    warehouseSenderPrincipalType: warehouseSenderPrincipalType
     storageAccountName: names.storage
+    warehouseQueueName: warehouseQueueName
     keyVaultName: names.keyVault
     appInsightsName: names.appInsights
   }
@@ -164,6 +207,8 @@ module functionApp 'modules/functionapp.bicep' = {
     keyRingTableName: keyRingTableName
     warehouseQueueName: warehouseQueueName
     catalogRefreshSchedule: catalogRefreshSchedule
+    requireWebhookSignature: requireWebhookSignature
+    zoneRedundant: zoneRedundant
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     virtualNetworkSubnetId: enablePrivateNetworking ? network!.outputs.appSubnetId : ''
@@ -179,3 +224,5 @@ output FUNCTION_APP_API_URL string = 'https://${functionApp.outputs.defaultHostN
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+// What a warehouse sends to: QueueClient(new Uri(WAREHOUSE_QUEUE_URL), credential).
+output WAREHOUSE_QUEUE_URL string = '${storage.outputs.queueEndpoint}${warehouseQueueName}'

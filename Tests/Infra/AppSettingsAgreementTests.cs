@@ -78,6 +78,9 @@ public sealed class AppSettingsAgreementTests
         Assert.True(settings.ContainsKey("Storage__tableServiceUri"));
         Assert.True(settings.ContainsKey("Warehouse__queueServiceUri"));
 
+        // The app's own clients sign in as the same identity (Shared/Identity/AppCredential.cs); locally it is empty.
+        Assert.Equal(identityClientId, settings["ManagedIdentity__ClientId"]);
+        Assert.Equal("", sample["ManagedIdentity__ClientId"]);
         Assert.Equal(identityClientId, settings["AZURE_CLIENT_ID"]);
         Assert.Equal("[format('Authorization=AAD;ClientId={0}', parameters('identityClientId'))]",
             TemplateSettingsRaw()["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]!.GetValue<string>());

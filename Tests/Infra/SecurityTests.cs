@@ -29,16 +29,22 @@ public sealed partial class SecurityTests
     }
 
     [Fact]
-    public void No_role_is_granted_to_anyone_but_the_app_identity_except_secrets_officer_for_the_deployer()
+    public void Besides_the_app_identity_only_the_deployer_and_the_warehouse_get_a_role_each_on_one_resource()
     {
         var appIdentityName = Infra.Module("identity").Scope.ResolveText(Infra.Module("identity").Properties!["parameters"]!["name"]!["value"]);
-        var others = Assignments().Where(a => a.Principal != "app:" + appIdentityName).ToList();
+        var others = Assignments().Where(a => a.Principal != "app:" + appIdentityName).OrderBy(a => a.Principal, StringComparer.Ordinal).ToList();
 
-        var deployer = Assert.Single(others);
+        Assert.Equal(2, others.Count);
+        var (deployer, warehouse) = (others[0], others[1]);
         Assert.Equal("[parameters('deployerPrincipalId')]", deployer.Principal);
         Assert.Equal("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", deployer.Role); // Key Vault Secrets Officer
         Assert.Equal("Microsoft.KeyVault/vaults", deployer.Scope);
         Assert.Contains("empty(parameters('deployerPrincipalId'))", deployer.Condition, StringComparison.Ordinal);
+
+        Assert.Equal("[parameters('warehouseSenderPrincipalId')]", warehouse.Principal);
+        Assert.Equal("c6a89b2d-59bc-44d0-9896-0f6e12d7b80a", warehouse.Role); // Storage Queue Data Message Sender
+        Assert.Equal("Microsoft.Storage/storageAccounts/queueServices/queues", warehouse.Scope);
+        Assert.Contains("empty(parameters('warehouseSenderPrincipalId'))", warehouse.Condition, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ param tags object
 @description('Resource id of the user-assigned identity the app runs as.')
 param identityId string
 
-@description('Client id of that identity, for identity-based connections and DefaultAzureCredential.')
+@description('Client id of that identity, for identity-based connections and the app\'s ManagedIdentityCredential.')
 param identityClientId string
 
 param blobEndpoint string
@@ -34,6 +34,12 @@ param warehouseQueueName string
 @description('NCRONTAB schedule of the catalog refresh.')
 param catalogRefreshSchedule string
 
+@description('Webhook__RequireSignature: refuse calls without a valid signature.')
+param requireWebhookSignature bool
+
+@description('Spread the plan across availability zones.')
+param zoneRedundant bool
+
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int
@@ -55,6 +61,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   }
   properties: {
     reserved: true
+    zoneRedundant: zoneRedundant
   }
 }
 
@@ -126,7 +133,10 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       WarehouseQueueName: warehouseQueueName
       CatalogRefreshSchedule: catalogRefreshSchedule
 
-      // DefaultAzureCredential (Key Vault) picks the user-assigned identity by this.
+      // The app's own clients (Key Vault, tables, the queue, the telemetry exporter) sign in as this identity with
+      // ManagedIdentityCredential; its presence is how the code knows it runs in Azure (Shared/Identity/AppCredential.cs).
+      ManagedIdentity__ClientId: identityClientId
+      // For any library left on DefaultAzureCredential: its managed identity step picks the same identity.
       AZURE_CLIENT_ID: identityClientId
       APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
@@ -156,7 +166,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       Tables__RateLimits: tableNames.RateLimits
 
       // Store webhooks: signatures (secret from Key Vault) and sealed customer sessions
-      Webhook__RequireSignature: 'false'
+      Webhook__RequireSignature: requireWebhookSignature ? 'true' : 'false'
       Webhook__Tolerance: '00:05:00'
       CustomerSession__Lifetime: '12:00:00'
       CustomerSession__KeyRingTable: keyRingTableName

@@ -33,5 +33,6 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 output appInsightsName string = appInsights.name
+output workspaceId string = workspace.id
 // The connection string names the endpoint; with local auth off it cannot send telemetry on its own.
 output appInsightsConnectionString string = appInsights.properties.ConnectionString

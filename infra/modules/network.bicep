@@ -1,5 +1,7 @@
 // Optional hardening (main.bicep `enablePrivateNetworking`): a VNet the app's outbound traffic goes through, and
-// private endpoints so storage and Key Vault are reachable only from inside it.
+// private endpoints so storage and Key Vault are reachable only from inside it. The app subnet is delegated to
+// Microsoft.App/environments, so that resource provider must be registered first (azd's preprovision hook does it;
+// README, "Private networking").
 param vnetName string
 param location string
 param tags object
@@ -7,6 +9,9 @@ param storageAccountName string
 param keyVaultName string
 
 var storageServices = ['blob', 'queue', 'table']
+// Key Vault's private zone is privatelink.vaultcore.<cloud suffix> (privatelink.vaultcore.azure.net in the public
+// cloud), not 'privatelink' + keyvaultDns (.vault.azure.net): take the cloud's suffix from environment().
+var vaultZoneName = replace(environment().suffixes.keyvaultDns, '.vault.', 'privatelink.vaultcore.')
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
   name: storageAccountName
@@ -121,7 +126,7 @@ resource storageEndpointDns 'Microsoft.Network/privateEndpoints/privateDnsZoneGr
 ]
 
 resource vaultZone 'Microsoft.Network/privateDnsZones@2024-06-01' = {
-  name: 'privatelink.vaultcore.azure.net'
+  name: vaultZoneName
   location: 'global'
   tags: tags
 }

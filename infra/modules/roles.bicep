@@ -1,15 +1,23 @@
 // Data-plane grants, each on the narrowest resource that works. The app's identity gets exactly the five roles
-// it needs; the deploying principal (optional) gets only Key Vault Secrets Officer so it can set the secrets.
+// it needs; the deploying principal (optional) gets only Key Vault Secrets Officer so it can set the secrets; the
+// warehouse (optional) may only send messages to its queue.
 @description('Name of the app\'s user-assigned identity (in this resource group).')
 param appIdentityName string
 
-@description('Object id of the person or pipeline running the deployment; empty to grant nothing.')
+@description('Object id of the person or pipeline running the deployment; empty to grant nothing. ARM infers its type.')
 param deployerPrincipalId string
 
-@allowed(['User', 'ServicePrincipal', 'Group'])
-param deployerPrincipalType string
+@description('Object id of the warehouse\'s identity; empty to grant nothing.')
+param warehouseSenderPrincipalId string
+
+@allowed(['', 'ServicePrincipal', 'User', 'Group'])
+@description('Its principal type; empty lets ARM infer it.')
+param warehouseSenderPrincipalType string
 
 param storageAccountName string
+
+@description('The queue the warehouse writes and the app reads.')
+param warehouseQueueName string
 param keyVaultName string
 param appInsightsName string
 
@@ -20,6 +28,7 @@ var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  storageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
@@ -29,6 +38,14 @@ resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-3
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
   name: storageAccountName
+
+  resource queueService 'queueServices' existing = {
+    name: 'default'
+
+    resource warehouseQueue 'queues' existing = {
+      name: warehouseQueueName
+    }
+  }
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
@@ -96,13 +113,25 @@ resource appMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
-// Lets whoever deployed set the two secrets right afterwards; it cannot read any other data.
+// Lets whoever deployed set the two secrets right afterwards; it cannot read any other data. No principalType:
+// the deployer may be a user or a pipeline's service principal, and ARM looks it up itself.
 resource deployerSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
   name: guid(vault.id, deployerPrincipalId, roles.keyVaultSecretsOfficer)
   scope: vault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
     principalId: deployerPrincipalId
-    principalType: deployerPrincipalType
+  }
+}
+
+// Shared keys are off, so this role is the warehouse's only way in: add messages to its queue, nothing else (it
+// cannot read, delete or see other queues, tables or blobs).
+resource warehouseQueueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(warehouseSenderPrincipalId)) {
+  name: guid(storage::queueService::warehouseQueue.id, warehouseSenderPrincipalId, roles.storageQueueDataMessageSender)
+  scope: storage::queueService::warehouseQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataMessageSender)
+    principalId: warehouseSenderPrincipalId
+    principalType: empty(warehouseSenderPrincipalType) ? null : warehouseSenderPrincipalType
   }
 }

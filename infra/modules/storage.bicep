@@ -13,8 +13,21 @@ param queueNames string[]
 @description('Tables the app reads and writes.')
 param tableNames string[]
 
+@allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS', 'Standard_RAGRS', 'Standard_RAGZRS'])
+@description('Redundancy; general-purpose v2 standard SKUs only, since Functions needs blobs, queues and tables.')
+param skuName string
+
 @description('True when the account is reached only through private endpoints (see network.bicep).')
 param privateNetworking bool
+
+@description('With private networking: public addresses or CIDR ranges let through the firewall (an outside warehouse).')
+param allowedIpRanges string[]
+
+@description('Log Analytics workspace for the optional request logs.')
+param workspaceId string
+
+@description('Send queue and table request logs (read, write, delete) to the workspace.')
+param enableLogs bool
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
   name: name
@@ -22,7 +35,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
   tags: tags
   kind: 'StorageV2'
   sku: {
-    name: 'Standard_LRS'
+    name: skuName
   }
   properties: {
     accessTier: 'Hot'
@@ -32,10 +45,12 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
     allowCrossTenantReplication: false
     supportsHttpsTrafficOnly: true
     minimumTlsVersion: 'TLS1_2'
-    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    // Private: only the private endpoints, unless some public addresses are named; then the firewall admits those.
+    publicNetworkAccess: privateNetworking && empty(allowedIpRanges) ? 'Disabled' : 'Enabled'
     networkAcls: {
       bypass: 'AzureServices'
       defaultAction: privateNetworking ? 'Deny' : 'Allow'
+      ipRules: privateNetworking ? map(allowedIpRanges, range => { value: range, action: 'Allow' }) : []
     }
   }
 
@@ -68,6 +83,40 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
         name: tableName
       }
     ]
+  }
+}
+
+var requestLogs = [
+  {
+    category: 'StorageRead'
+    enabled: true
+  }
+  {
+    category: 'StorageWrite'
+    enabled: true
+  }
+  {
+    category: 'StorageDelete'
+    enabled: true
+  }
+]
+
+// Who sent, read and deleted warehouse messages, and the table traffic (tables StorageQueueLogs, StorageTableLogs).
+resource queueLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (enableLogs) {
+  name: 'requests-to-log-analytics'
+  scope: storage::queueService
+  properties: {
+    workspaceId: workspaceId
+    logs: requestLogs
+  }
+}
+
+resource tableLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (enableLogs) {
+  name: 'requests-to-log-analytics'
+  scope: storage::tableService
+  properties: {
+    workspaceId: workspaceId
+    logs: requestLogs
   }
 }
 
