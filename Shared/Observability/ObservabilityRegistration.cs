@@ -1,5 +1,5 @@
-using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
+using FlexFunctions.Shared.Identity;
 using FlexFunctions.Shared.Redaction;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
@@ -48,7 +48,7 @@ public static class ObservabilityRegistration
             {
                 exporter.ConnectionString = connectionString;
                 // Application Insights has local auth off: the exporter signs in with the app's identity (AZURE_CLIENT_ID).
-                exporter.Credential = new DefaultAzureCredential();
+                exporter.Credential = AppCredential.For(configuration);
             });
         }
 

@@ -1,6 +1,7 @@
-using Azure.Identity;
+using Azure.Core;
 using Azure.Security.KeyVault.Secrets;
 using FlexFunctions.Shared.FlexShopper;
+using FlexFunctions.Shared.Identity;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,10 +29,11 @@ internal static partial class SecretsRegistration
 
         if (Uri.TryCreate(configuration[$"{KeyVaultOptions.Section}:VaultUri"], UriKind.Absolute, out var vaultUri))
         {
+            services.AddAppCredential(configuration);
             services.AddAzureClients(clients =>
             {
                 clients.AddSecretClient(vaultUri);
-                clients.UseCredential(new DefaultAzureCredential());
+                clients.UseCredential(sp => sp.GetRequiredService<TokenCredential>());
             });
         }
 

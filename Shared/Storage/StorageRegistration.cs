@@ -1,6 +1,7 @@
+using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
-using Microsoft.Extensions.Azure;
+using FlexFunctions.Shared.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,11 @@ namespace FlexFunctions.Shared.Storage;
 [OptionsValidator]
 internal sealed partial class TableNamesValidator : IValidateOptions<TableNames>;
 
-/// <summary>The app's storage connections, each a connection string (local) or a service URI plus identity (Azure).</summary>
+/// <summary>
+/// The app's storage connections, each a connection string (local) or a service URI (Azure), reached with the app's
+/// credential (<see cref="AppCredential"/>). The <c>__credential</c>/<c>__clientId</c> settings beside a URI are the
+/// Functions host's (its queue trigger reads <c>Warehouse</c> with them); they name the same identity.
+/// </summary>
 public static class StorageConnections
 {
     /// <summary>Tables (and any queue the app itself writes) live behind this prefix: <c>Storage</c> or <c>Storage__tableServiceUri</c>.</summary>
@@ -35,9 +40,9 @@ internal static class StorageRegistration
     {
         services.AddOptions<TableNames>().Bind(configuration.GetSection(TableNames.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TableNames>, TableNamesValidator>();
-        services.AddAzureClientsCore(); // AzureComponentFactory: credentials from `credential`/`clientId` settings
+        services.AddAppCredential(configuration);
 
-        services.AddSingleton(sp => CreateTableService(configuration.GetSection(StorageConnections.App), sp.GetRequiredService<AzureComponentFactory>()));
+        services.AddSingleton(sp => CreateTableService(configuration.GetSection(StorageConnections.App), sp.GetRequiredService<TokenCredential>()));
         services.AddSingleton(sp =>
         {
             var section = configuration.GetSection(StorageConnections.Warehouse);
@@ -47,12 +52,12 @@ internal static class StorageRegistration
                 throw new InvalidOperationException($"Set {StorageConnections.WarehouseQueueNameSetting} to the warehouse queue's name.");
             }
 
-            return new WarehouseQueue(CreateQueueService(section, sp.GetRequiredService<AzureComponentFactory>()).GetQueueClient(queueName));
+            return new WarehouseQueue(CreateQueueService(section, sp.GetRequiredService<TokenCredential>()).GetQueueClient(queueName));
         });
         return services;
     }
 
-    internal static TableServiceClient CreateTableService(IConfigurationSection section, AzureComponentFactory factory)
+    internal static TableServiceClient CreateTableService(IConfigurationSection section, TokenCredential credential)
     {
         if (!string.IsNullOrWhiteSpace(section.Value))
         {
@@ -60,10 +65,10 @@ internal static class StorageRegistration
         }
 
         var uri = ServiceUri(section, "tableServiceUri", "table");
-        return new TableServiceClient(uri, factory.CreateTokenCredential(section));
+        return new TableServiceClient(uri, credential);
     }
 
-    internal static QueueServiceClient CreateQueueService(IConfigurationSection section, AzureComponentFactory factory)
+    internal static QueueServiceClient CreateQueueService(IConfigurationSection section, TokenCredential credential)
     {
         // Producers differ: the processor accepts plain and base64 JSON alike, and we write plain JSON.
         var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
@@ -73,7 +78,7 @@ internal static class StorageRegistration
         }
 
         var uri = ServiceUri(section, "queueServiceUri", "queue");
-        return new QueueServiceClient(uri, factory.CreateTokenCredential(section), options);
+        return new QueueServiceClient(uri, credential, options);
     }
 
     private static Uri ServiceUri(IConfigurationSection section, string uriKey, string service)
@@ -90,6 +95,6 @@ internal static class StorageRegistration
 
         throw new InvalidOperationException(
             $"Storage connection '{section.Path}' is not configured: set {section.Path} to a connection string (local: UseDevelopmentStorage=true) " +
-            $"or {section.Path}__{uriKey} with {section.Path}__credential=managedidentity and {section.Path}__clientId.");
+            $"or {section.Path}__{uriKey} (Azure: reached as the identity ManagedIdentity__ClientId names).");
     }
 }
