@@ -25,7 +25,7 @@ public static class AppCredential
     // the developer tools once, not once per client).
     private static readonly ConcurrentDictionary<string, TokenCredential> Shared = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The credential for <paramref name="configuration"/>; fails at once if the client id is not a GUID.</summary>
+    /// <summary>The credential for <paramref name="configuration"/>; a client id that is not a GUID is refused, naming the setting.</summary>
     public static TokenCredential For(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -56,10 +56,13 @@ public static class AppCredential
         return new ManagedIdentityCredential(options);
     }
 
-    /// <summary>Registers <see cref="For"/> as the <see cref="TokenCredential"/> the app's Azure clients are built with.</summary>
+    /// <summary>
+    /// Registers <see cref="For"/> as the <see cref="TokenCredential"/> the app's Azure clients are built with. It is
+    /// made here, at registration, so a malformed client id stops start-up instead of the first call to Azure.
+    /// </summary>
     internal static IServiceCollection AddAppCredential(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton(_ => For(configuration));
+        services.TryAddSingleton(For(configuration));
         return services;
     }
 }

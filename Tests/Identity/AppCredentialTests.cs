@@ -59,7 +59,10 @@ public sealed class AppCredentialTests
     [Fact]
     public void A_client_id_that_is_not_a_guid_stops_start_up_naming_the_setting()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => AppCredential.For(Configuration("id-flexfunctions-abc")));
+        var settings = TestServices.DefaultSettings("http://127.0.0.1:9/v3/", withStorage: false);
+        settings[AppCredential.ClientIdSetting] = "id-flexfunctions-abc"; // the identity's name, not its client id
+
+        var error = Assert.Throws<InvalidOperationException>(() => TestServices.Build(settings));
 
         Assert.Contains("ManagedIdentity__ClientId", error.Message, StringComparison.Ordinal);
     }

@@ -18,6 +18,7 @@ param storageAccountName string
 
 @description('The queue the warehouse writes and the app reads.')
 param warehouseQueueName string
+
 param keyVaultName string
 param appInsightsName string
 
