@@ -13,6 +13,17 @@ public static partial class EmulatorApp
     private static readonly EmulatorJson Json = EmulatorJson.Default;
 
     /// <summary>
+    /// The start-up line: where the API is and how many keys it accepts, never the keys themselves (a console is
+    /// copied into terminals, CI logs and issues). They are read at <c>GET /__admin/keys</c>.
+    /// </summary>
+    public static string Banner(EmulatorOptions options, string url)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var keys = options.ApiKeys.Count > 0 ? $"{options.ApiKeys.Count} from Emulator:ApiKeys" : $"the {EmulatorOptions.DefaultApiKeys.Count} local defaults";
+        return $"FlexShopper emulator: {url}/v3/ (API keys accepted: {keys}; listed at {url}/__admin/keys); admin: {url}/__admin/health, /__admin/outbox";
+    }
+
+    /// <summary>
     /// The emulator listening on <paramref name="url"/>, which must be a 127.0.0.1 address (never another interface).
     /// Read or change its state through <see cref="EmulatorState"/> in <c>app.Services</c> or the <c>/__admin</c> endpoints.
     /// </summary>

@@ -30,7 +30,7 @@ static async Task<int> Serve(string[] args)
     var url = configuration["urls"] ?? EmulatorOptions.DefaultUrl;
     await using var app = EmulatorApp.Build(options, url, args: args);
     await app.StartAsync();
-    Console.WriteLine($"FlexShopper emulator: {url}/v3/ (API keys: {string.Join(", ", options.ApiKeys.Count > 0 ? options.ApiKeys : EmulatorOptions.DefaultApiKeys)}); admin: {url}/__admin/health, /__admin/outbox");
+    Console.WriteLine(EmulatorApp.Banner(options, url));
     await app.WaitForShutdownAsync();
     return 0;
 }

@@ -1,13 +1,7 @@
-using FlexFunctions.Functions.Middleware;
+using FlexFunctions.Functions;
 using Microsoft.Azure.Functions.Worker.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
-builder.ConfigureFunctionsWebApplication();
-builder.UseMiddleware<CorrelationIdMiddleware>();
-
-// The whole service graph comes from one method, the same one the tests call.
-builder.Services.AddFlexFunctions(builder.Configuration);
-
+builder.ConfigureFlexFunctions();
 builder.Build().Run();

@@ -123,7 +123,7 @@ Install them, then run this script again:
   - anywhere that can reach the CDN: npm i -g azure-functions-core-tools@4
 
 Meanwhile Azurite and the emulator keep running, so you can use them directly:
-  emulator  $EMULATOR_URL/v3/   (Authorization: local-emulator-key)
+  emulator  $EMULATOR_URL/v3/   (Authorization: the FlexShopper__ApiKey in $SETTINGS)
   outbox    $EMULATOR_URL/__admin/outbox
   storage   $STORAGE
 Press Ctrl-C to stop them.

@@ -29,6 +29,8 @@ public static class ObservabilityRegistration
         services.AddMetrics();
         services.TryAddSingleton<FlexTelemetry>();
         services.AddSensitiveDataRedaction();
+        services.AddWorkerLogLevels();
+        services.AddStartupSummary();
 
         // The Azure SDKs emit spans through ActivitySource only when asked to.
         AppContext.SetSwitch("Azure.Experimental.EnableActivitySource", true);

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FlexFunctions.Shared.Secrets;
@@ -14,7 +13,7 @@ namespace FlexFunctions.Shared.Secrets;
 [OptionsValidator]
 internal sealed partial class KeyVaultOptionsValidator : IValidateOptions<KeyVaultOptions>;
 
-internal static partial class SecretsRegistration
+internal static class SecretsRegistration
 {
     public static IServiceCollection AddApiKeyProvider(this IServiceCollection services, IConfiguration configuration)
     {
@@ -45,15 +44,10 @@ internal static partial class SecretsRegistration
                 return ActivatorUtilities.CreateInstance<KeyVaultApiKeyProvider>(sp, sp.GetRequiredService<SecretClient>());
             }
 
-            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConfigurationApiKeyProvider));
-            LogConfigurationFallback(logger);
+            // Start-up says so once (Observability's StartupSummary), not the first function that needs the key.
             return new ConfigurationApiKeyProvider(sp.GetRequiredService<IOptions<FlexShopperOptions>>().Value.ApiKey!);
         });
 
         return services;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning,
-        Message = "No Key Vault configured (KeyVault__VaultUri is empty): reading the FlexShopper API key from FlexShopper__ApiKey. Use this for local runs only.")]
-    private static partial void LogConfigurationFallback(ILogger logger);
 }
