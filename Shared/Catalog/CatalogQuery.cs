@@ -62,7 +62,7 @@ public sealed record CatalogQuery(int PageSize, string? TableContinuation)
             return null;
         }
 
-        return text.StartsWith(TokenPrefix, StringComparison.Ordinal) && text.Length > TokenPrefix.Length && !text.Any(char.IsControl)
+        return text.StartsWith(TokenPrefix, StringComparison.Ordinal) && text.Length > TokenPrefix.Length && text.All(c => c is >= ' ' and <= '~')
             ? text[TokenPrefix.Length..]
             : null;
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
-using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.CustomerAuth;
+using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Http;
 using FlexFunctions.Shared.InputRules;
 
