@@ -4,6 +4,7 @@ using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.Health;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.InputRules;
 using FlexFunctions.Shared.Observability;
 using FlexFunctions.Shared.Secrets;
 using FlexFunctions.Shared.Storage;
@@ -22,6 +23,7 @@ public static class FlexFunctionsRegistration
         services.AddApiKeyProvider(configuration);
         services.AddStorageClients(configuration);
         // Capabilities register themselves below, one line each.
+        services.AddInputRules(configuration);
         services.AddWarehouseConfirmations(configuration);
         services.AddHttpApi(configuration);
         services.AddCatalog(configuration);

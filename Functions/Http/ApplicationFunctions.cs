@@ -1,5 +1,6 @@
 using FlexFunctions.Shared.Applications;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.InputRules;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -39,9 +40,8 @@ public sealed class ApplicationFunctions(ApiEndpoint api, IApplicationService ap
     public Task<IActionResult> ValidateRoutingNumber(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/routing-numbers/{routing}")] HttpRequest request, string routing, CancellationToken cancellationToken) =>
         api.RunAsync(request, EndpointRules.Store, async call =>
-            AbaRoutingNumber.IsValid(routing)
-                ? JsonResponse.Ok(await applications.ValidateRoutingNumberAsync(routing, cancellationToken), Json.RoutingNumberInfo)
-                : Problems.Validation("routing", "Not a valid ABA routing number (9 digits with a valid checksum)."), cancellationToken);
+            FieldErrors.Problem(nameof(routing), routing, FieldRules.RoutingNumber)
+                ?? JsonResponse.Ok(await applications.ValidateRoutingNumberAsync(routing, cancellationToken), Json.RoutingNumberInfo), cancellationToken);
 
     [Function(nameof(AddPaymentMethod))]
     public Task<IActionResult> AddPaymentMethod(

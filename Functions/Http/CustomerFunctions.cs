@@ -1,5 +1,6 @@
 using FlexFunctions.Shared.CustomerAuth;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.InputRules;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -17,14 +18,8 @@ public sealed class CustomerFunctions(ApiEndpoint api, ICustomerAuthService cust
         api.RunAsync(request, EndpointRules.Store, async call =>
         {
             string? email = request.Query["email"];
-            var errors = new FieldErrors();
-            errors.Email("email", email);
-            if (errors.Any)
-            {
-                return errors.ToProblem();
-            }
-
-            return JsonResponse.Ok(await customers.LookupAsync(email!, cancellationToken), Json.LookupResult);
+            return FieldErrors.Problem(nameof(email), email, FieldRules.Email)
+                ?? JsonResponse.Ok(await customers.LookupAsync(email!, cancellationToken), Json.LookupResult);
         }, cancellationToken);
 
     [Function(nameof(VerifyCustomer))]
@@ -50,7 +45,7 @@ public sealed class CustomerFunctions(ApiEndpoint api, ICustomerAuthService cust
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/customers/{userId}/passcode")] HttpRequest request, string userId, CancellationToken cancellationToken) =>
         api.RunAsync(request, EndpointRules.Store, async call =>
         {
-            var bad = ApiCall.CheckId("userId", userId);
+            var bad = FieldErrors.Problem(nameof(userId), userId, FieldRules.Identifier);
             if (bad is not null)
             {
                 return bad;
@@ -66,7 +61,7 @@ public sealed class CustomerFunctions(ApiEndpoint api, ICustomerAuthService cust
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/customers/{userId}/login")] HttpRequest request, string userId, CancellationToken cancellationToken) =>
         api.RunAsync(request, EndpointRules.Store, async call =>
         {
-            var bad = ApiCall.CheckId("userId", userId);
+            var bad = FieldErrors.Problem(nameof(userId), userId, FieldRules.Identifier);
             if (bad is not null)
             {
                 return bad;

@@ -1,4 +1,5 @@
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.InputRules;
 using FlexFunctions.Shared.Leases;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -28,7 +29,7 @@ public sealed class LeaseFunctions(ApiEndpoint api, ILeaseService leases)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/leases/{leaseId}")] HttpRequest request, string leaseId, CancellationToken cancellationToken) =>
         api.RunAsync(request, EndpointRules.ForCustomer, async call =>
         {
-            var bad = ApiCall.CheckId("leaseId", leaseId);
+            var bad = FieldErrors.Problem(nameof(leaseId), leaseId, FieldRules.LeaseId);
             return bad ?? JsonResponse.Ok(await leases.GetAsync(call.Customer, leaseId, cancellationToken), Json.Lease);
         }, cancellationToken);
 
@@ -37,7 +38,7 @@ public sealed class LeaseFunctions(ApiEndpoint api, ILeaseService leases)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/leases/{leaseId}/sign")] HttpRequest request, string leaseId, CancellationToken cancellationToken) =>
         api.RunAsync(request, SignRules, async call =>
         {
-            var bad = ApiCall.CheckId("leaseId", leaseId);
+            var bad = FieldErrors.Problem(nameof(leaseId), leaseId, FieldRules.LeaseId);
             if (bad is not null)
             {
                 return bad;
@@ -61,7 +62,7 @@ public sealed class LeaseFunctions(ApiEndpoint api, ILeaseService leases)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/transactions/{id}/finalize")] HttpRequest request, string id, CancellationToken cancellationToken) =>
         api.RunAsync(request, FinalizeRules, async call =>
         {
-            var bad = ApiCall.CheckId("id", id);
+            var bad = FieldErrors.Problem(nameof(id), id, FieldRules.Identifier);
             return bad ?? JsonResponse.Ok(await leases.FinalizeAsync(id, cancellationToken), Json.FinalizeResult);
         }, cancellationToken);
 
@@ -70,7 +71,7 @@ public sealed class LeaseFunctions(ApiEndpoint api, ILeaseService leases)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/transactions/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
         api.RunAsync(request, EndpointRules.Store, async call =>
         {
-            var bad = ApiCall.CheckId("id", id);
+            var bad = FieldErrors.Problem(nameof(id), id, FieldRules.Identifier);
             return bad ?? JsonResponse.Ok(await leases.GetTransactionAsync(id, cancellationToken), Json.PurchaseTransaction);
         }, cancellationToken);
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.InputRules;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -20,13 +21,9 @@ public sealed class WarehouseAdminFunctions(FailedEventReplayer replayer)
         [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "v1/admin/warehouse-events/failed")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (!TryKind(request, out var kind, out var problem))
-        {
-            return problem;
-        }
-
-        return Json(await replayer.ListAsync(kind, cancellationToken), ConfirmationsJson.Default.FailedEventList);
+        string? kind = request.Query["kind"];
+        return FieldErrors.Problem((nameof(kind), kind, FailedEventKinds.Rule, false))
+            ?? Json(await replayer.ListAsync(FieldRules.Given(kind), cancellationToken), ConfirmationsJson.Default.FailedEventList);
     }
 
     [Function(ReplayOneName)]
@@ -36,9 +33,9 @@ public sealed class WarehouseAdminFunctions(FailedEventReplayer replayer)
         string id,
         CancellationToken cancellationToken)
     {
-        if (!FailedEventKinds.All.Contains(kind))
+        if (FieldErrors.Problem((nameof(kind), kind, FailedEventKinds.Rule, true), (nameof(id), id, FailedEventKinds.IdRule, true)) is { } bad)
         {
-            return Problems.Validation("kind", "Use one of: " + string.Join(", ", FailedEventKinds.All) + ".");
+            return bad;
         }
 
         var report = await replayer.ReplayOneAsync(kind, id, cancellationToken);
@@ -52,26 +49,9 @@ public sealed class WarehouseAdminFunctions(FailedEventReplayer replayer)
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "v1/admin/warehouse-events/failed/replay")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (!TryKind(request, out var kind, out var problem))
-        {
-            return problem;
-        }
-
-        return Json(await replayer.ReplayAllAsync(kind, cancellationToken), ConfirmationsJson.Default.ReplayReport);
-    }
-
-    private static bool TryKind(HttpRequest request, out string? kind, out IActionResult problem)
-    {
-        kind = request.Query["kind"].FirstOrDefault();
-        problem = null!;
-        if (kind is null || FailedEventKinds.All.Contains(kind))
-        {
-            return true;
-        }
-
-        problem = Problems.Validation("kind", "Use one of: " + string.Join(", ", FailedEventKinds.All) + ", or omit it.");
-        return false;
+        string? kind = request.Query["kind"];
+        return FieldErrors.Problem((nameof(kind), kind, FailedEventKinds.Rule, false))
+            ?? Json(await replayer.ReplayAllAsync(FieldRules.Given(kind), cancellationToken), ConfirmationsJson.Default.ReplayReport);
     }
 
     private static ContentResult Json<T>(T value, JsonTypeInfo<T> type) => new()

@@ -1,13 +1,13 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using FlexFunctions.Shared.CustomerAuth;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.InputRules;
 
 namespace FlexFunctions.Shared.Applications;
 
 /// <summary>Body of <c>POST v1/applications</c>. Carries SSN, date of birth and bank details: never logged.</summary>
-public sealed partial class ApplicationInput : IValidatedInput
+public sealed class ApplicationInput : IValidatedInput
 {
     public string? Street1 { get; init; }
     public string? Street2 { get; init; }
@@ -26,26 +26,20 @@ public sealed partial class ApplicationInput : IValidatedInput
     public decimal? ExpectedPurchaseAmount { get; init; }
     public bool? OptInMarketing { get; init; }
 
-    /// <summary>The customer's device IP, forwarded to FlexShopper for fraud checks.</summary>
-    public string? CustomerIp { get; init; }
+    /// <summary>The customer's device IP, forwarded to FlexShopper for fraud checks. Empty means not given.</summary>
+    public string? CustomerIp { get; init => field = FieldRules.Given(value); }
 
     public void Validate(FieldErrors errors)
     {
-        new AddressInput { Street1 = Street1, City = City, Region = Region, PostalCode = PostalCode, Country = Country }.Validate(errors, string.Empty);
-        errors.Matches("mobilePhone", MobilePhone, InputPatterns.Phone(), "Must be a 10-digit US phone number.", required: false);
-        if (errors.Required("dateOfBirth", DateOfBirth))
+        new AddressInput { Street1 = Street1, Street2 = Street2, City = City, Region = Region, PostalCode = PostalCode, Country = Country }.Validate(errors, string.Empty);
+        errors.Check("mobilePhone", MobilePhone, FieldRules.Phone, required: false);
+        if (errors.Check("dateOfBirth", DateOfBirth, FieldRules.Date)
+            && DateOnly.ParseExact(DateOfBirth!, "yyyy-MM-dd", CultureInfo.InvariantCulture) > DateOnly.FromDateTime(DateTime.UtcNow).AddYears(-18))
         {
-            if (!DateOnly.TryParseExact(DateOfBirth, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var dob))
-            {
-                errors.Add("dateOfBirth", "Must be a date as YYYY-MM-DD.");
-            }
-            else if (dob > DateOnly.FromDateTime(DateTime.UtcNow).AddYears(-18) || dob.Year < 1900)
-            {
-                errors.Add("dateOfBirth", "The applicant must be at least 18.");
-            }
+            errors.Add("dateOfBirth", "The applicant must be at least 18.");
         }
 
-        errors.Matches("ssn", Ssn, SsnPattern(), "Must be 9 digits (dashes allowed).");
+        errors.Check("ssn", Ssn, FieldRules.Ssn);
         if (errors.Required("employmentInformation", EmploymentInformation))
         {
             EmploymentInformation!.Validate(errors);
@@ -56,37 +50,34 @@ public sealed partial class ApplicationInput : IValidatedInput
             BankAccount!.Validate(errors, "bankAccount.", "type");
         }
 
-        errors.IpAddress("customerIp", CustomerIp, required: false);
-        if (ExpectedPurchaseAmount is < 0)
-        {
-            errors.Add("expectedPurchaseAmount", "Must not be negative.");
-        }
+        errors.Check("driversLicenseNumber", DriversLicenseNumber, FieldRules.Code, required: false);
+        errors.Check("driversLicenseState", DriversLicenseState, FieldRules.UsState, required: false);
+        errors.Check("deviceFingerprint", DeviceFingerprint, FieldRules.Token, required: false);
+        errors.Check("customerIp", CustomerIp, FieldRules.IpAddress, required: false);
+        errors.Money("expectedPurchaseAmount", ExpectedPurchaseAmount, errors.Limits.MaxTotal, required: false, allowZero: true);
     }
 
     public ApplicationRequest ToRequest() => new()
     {
         Street1 = Street1!,
-        Street2 = Street2,
+        Street2 = FieldRules.Given(Street2),
         City = City!,
         Region = Region!.ToUpperInvariant(),
         PostalCode = PostalCode!,
         Country = "US",
-        MobilePhone = MobilePhone is null ? null : InputPatterns.Digits(MobilePhone),
+        MobilePhone = FieldRules.Given(MobilePhone) is { } phone ? FieldRules.Digits(phone) : null,
         DateOfBirth = DateOfBirth,
-        Ssn = InputPatterns.Digits(Ssn!),
+        Ssn = FieldRules.Digits(Ssn!),
         EmploymentInformation = EmploymentInformation!.ToModel(),
         BankAccount = new BankAccount(BankAccount!.Routing!, BankAccount.Account!, BankAccount.Type!),
-        DriversLicenseNumber = DriversLicenseNumber,
-        DriversLicenseState = DriversLicenseState,
-        DeviceFingerprint = DeviceFingerprint,
+        DriversLicenseNumber = FieldRules.Given(DriversLicenseNumber),
+        DriversLicenseState = FieldRules.Given(DriversLicenseState)?.ToUpperInvariant(),
+        DeviceFingerprint = FieldRules.Given(DeviceFingerprint),
         ExpectedPurchaseAmount = ExpectedPurchaseAmount,
         OptInMarketing = OptInMarketing,
     };
 
     public override string ToString() => "ApplicationInput(redacted)";
-
-    [GeneratedRegex(@"^\d{3}-?\d{2}-?\d{4}$")]
-    private static partial Regex SsnPattern();
 }
 
 public sealed class EmploymentInput
@@ -98,39 +89,32 @@ public sealed class EmploymentInput
     public string? LastPayDate { get; init; }
     public string? NextPayDate { get; init; }
 
-    private static readonly string[] Frequencies = ["weekly", "biweekly", "semimonthly", "monthly"];
+    /// <summary>A month's income no applicant reports more than; the bound keeps nonsense out of the decision.</summary>
+    public const decimal MaxMonthlyIncome = 1_000_000m;
+
+    public static readonly FieldRule Frequencies = FieldRules.OneOf("weekly", "biweekly", "semimonthly", "monthly");
 
     public void Validate(FieldErrors errors)
     {
-        if (errors.Required("employmentInformation.payFrequency", PayFrequency) && !Frequencies.Contains(PayFrequency, StringComparer.OrdinalIgnoreCase))
-        {
-            errors.Add("employmentInformation.payFrequency", "Must be weekly, biweekly, semimonthly or monthly.");
-        }
-
-        if (MonthlyIncome is null)
-        {
-            errors.Add("employmentInformation.monthlyIncome", "This field is required.");
-        }
-        else if (MonthlyIncome <= 0)
-        {
-            errors.Add("employmentInformation.monthlyIncome", "Must be more than 0 dollars.");
-        }
-
-        errors.Date("employmentInformation.lastPayDate", LastPayDate, required: false);
-        errors.Date("employmentInformation.nextPayDate", NextPayDate, required: false);
+        errors.Check("employmentInformation.payFrequency", PayFrequency?.ToLowerInvariant(), Frequencies);
+        errors.Money("employmentInformation.monthlyIncome", MonthlyIncome, MaxMonthlyIncome);
+        errors.Check("employmentInformation.name", Name, FieldRules.Text, required: false);
+        errors.Check("employmentInformation.phone", Phone, FieldRules.Phone, required: false);
+        errors.Check("employmentInformation.lastPayDate", LastPayDate, FieldRules.Date, required: false);
+        errors.Check("employmentInformation.nextPayDate", NextPayDate, FieldRules.Date, required: false);
     }
 
     public EmploymentInformation ToModel() => new(PayFrequency!.ToLowerInvariant(), MonthlyIncome!.Value)
     {
-        Name = Name,
-        Phone = Phone,
-        LastPayDate = LastPayDate,
-        NextPayDate = NextPayDate,
+        Name = FieldRules.Given(Name),
+        Phone = FieldRules.Given(Phone) is { } phone ? FieldRules.Digits(phone) : null,
+        LastPayDate = FieldRules.Given(LastPayDate),
+        NextPayDate = FieldRules.Given(NextPayDate),
     };
 }
 
 /// <summary>A US bank account; its numbers are never logged.</summary>
-public sealed partial class BankAccountInput
+public sealed class BankAccountInput
 {
     public string? Routing { get; init; }
     public string? Account { get; init; }
@@ -139,25 +123,16 @@ public sealed partial class BankAccountInput
     public string? Type { get; init; }
     public string? AccountType { get; init; }
 
+    public static readonly FieldRule AccountTypes = FieldRules.OneOf("checking", "savings");
+
     public void Validate(FieldErrors errors, string prefix, string typeField)
     {
-        if (errors.Required(prefix + "routing", Routing) && !AbaRoutingNumber.IsValid(Routing))
-        {
-            errors.Add(prefix + "routing", "Not a valid ABA routing number (9 digits with a valid checksum).");
-        }
-
-        errors.Matches(prefix + "account", Account, AccountPattern(), "Must be 4 to 17 digits.");
-        var type = typeField == "type" ? Type : AccountType;
-        if (errors.Required(prefix + typeField, type) && type is not ("checking" or "savings"))
-        {
-            errors.Add(prefix + typeField, "Must be 'checking' or 'savings'.");
-        }
+        errors.Check(prefix + "routing", Routing, FieldRules.RoutingNumber);
+        errors.Check(prefix + "account", Account, FieldRules.BankAccount);
+        errors.Check(prefix + typeField, typeField == "type" ? Type : AccountType, AccountTypes);
     }
 
     public override string ToString() => "BankAccountInput(redacted)";
-
-    [GeneratedRegex(@"^\d{4,17}$")]
-    private static partial Regex AccountPattern();
 }
 
 /// <summary>Body of <c>POST v1/applications/answers</c>.</summary>
@@ -166,24 +141,22 @@ public sealed class AnswersInput : IValidatedInput
     public string? Id { get; init; }
     public IReadOnlyList<AnswerInput?>? Answers { get; init; }
 
+    /// <summary>More answers than any identity quiz asks.</summary>
+    public const int MaxAnswers = 20;
+
     public void Validate(FieldErrors errors)
     {
-        errors.Required("id", Id);
-        if (!errors.Required("answers", Answers))
+        errors.Check("id", Id, FieldRules.Identifier);
+        if (!errors.List("answers", Answers, 1, MaxAnswers))
         {
             return;
         }
 
-        if (Answers!.Count == 0)
-        {
-            errors.Add("answers", "Answer every question.");
-        }
-
-        for (var i = 0; i < Answers.Count; i++)
+        for (var i = 0; i < Answers!.Count; i++)
         {
             var prefix = string.Create(CultureInfo.InvariantCulture, $"answers[{i}].");
-            errors.Required(prefix + "questionId", Answers[i]?.QuestionId);
-            errors.Required(prefix + "choiceId", Answers[i]?.ChoiceId);
+            errors.Check(prefix + "questionId", Answers[i]?.QuestionId, FieldRules.Identifier);
+            errors.Check(prefix + "choiceId", Answers[i]?.ChoiceId, FieldRules.Identifier);
         }
     }
 
@@ -197,7 +170,7 @@ public sealed class AnswerInput
 }
 
 /// <summary>Body of <c>POST v1/payment-methods</c>: exactly one of <see cref="Ach"/> or <see cref="Card"/>.</summary>
-public sealed partial class PaymentMethodInput : IValidatedInput
+public sealed class PaymentMethodInput : IValidatedInput
 {
     public bool? Primary { get; init; }
     public string? Label { get; init; }
@@ -218,34 +191,31 @@ public sealed partial class PaymentMethodInput : IValidatedInput
         Ach?.Validate(errors, "ach.", "accountType");
         if (Card is { } card)
         {
-            errors.Required("card.cardType", card.CardType);
-            errors.Required("card.token", card.Token);
-            errors.Matches("card.billingZip", card.BillingZip, InputPatterns.Zip(), "Must be a US ZIP code.");
-            errors.Matches("card.lastFour", card.LastFour, LastFourPattern(), "Must be 4 digits.", required: false);
-            errors.Matches("card.expirationDate", card.ExpirationDate, ExpiryPattern(), "Must be MM/YY or MM/YYYY.", required: false);
+            errors.Check("card.cardType", card.CardType, FieldRules.Code);
+            errors.Check("card.token", card.Token, FieldRules.Token);
+            errors.Check("card.billingZip", card.BillingZip, FieldRules.Zip);
+            errors.Check("card.lastFour", card.LastFour, FieldRules.CardLastFour, required: false);
+            errors.Check("card.firstSix", card.FirstSix, FieldRules.CardFirstSix, required: false);
+            errors.Check("card.expirationDate", card.ExpirationDate, FieldRules.CardExpiry, required: false);
         }
+
+        errors.Check("label", Label, FieldRules.Text, required: false);
     }
 
     public AddPaymentMethodRequest ToRequest() => new()
     {
         Primary = Primary ?? false,
-        Label = Label,
+        Label = FieldRules.Given(Label),
         Ach = Ach is null ? null : new AchAccount(Ach.Routing!, Ach.Account!, Ach.AccountType!),
         Token = Card is null ? null : new CardToken(Card.CardType!, Card.Token!, Card.BillingZip!)
         {
-            ExpirationDate = Card.ExpirationDate,
-            LastFour = Card.LastFour,
-            FirstSix = Card.FirstSix,
+            ExpirationDate = FieldRules.Given(Card.ExpirationDate),
+            LastFour = FieldRules.Given(Card.LastFour),
+            FirstSix = FieldRules.Given(Card.FirstSix),
         },
     };
 
     public override string ToString() => "PaymentMethodInput(redacted)";
-
-    [GeneratedRegex(@"^\d{4}$")]
-    private static partial Regex LastFourPattern();
-
-    [GeneratedRegex(@"^(0[1-9]|1[0-2])/(\d{2}|\d{4})$")]
-    private static partial Regex ExpiryPattern();
 }
 
 public sealed class CardTokenInput

@@ -1,5 +1,6 @@
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
+using FlexFunctions.Shared.InputRules;
 
 namespace FlexFunctions.Shared.Applications;
 
@@ -10,7 +11,7 @@ public interface IApplicationService
     Task<VerificationQuestions> GetQuestionsAsync(CustomerCredential customer, CancellationToken cancellationToken = default);
     Task<FlexShopperUser> AnswerAsync(CustomerCredential customer, AnswersInput input, CancellationToken cancellationToken = default);
 
-    /// <summary>Callers check <see cref="AbaRoutingNumber.IsValid"/> first: a bad checksum never reaches FlexShopper.</summary>
+    /// <summary>Callers check <see cref="FieldRules.RoutingNumber"/> first: a bad checksum never reaches FlexShopper.</summary>
     Task<RoutingNumberInfo> ValidateRoutingNumberAsync(string routing, CancellationToken cancellationToken = default);
     Task<PaymentMethodAdded> AddPaymentMethodAsync(CustomerCredential customer, PaymentMethodInput input, CancellationToken cancellationToken = default);
     Task<ChildKeyResult> GetChildKeyAsync(CancellationToken cancellationToken = default);
@@ -29,7 +30,7 @@ public sealed class ApplicationService(IFlexShopperClient flexShopper) : IApplic
 
     public Task<RoutingNumberInfo> ValidateRoutingNumberAsync(string routing, CancellationToken cancellationToken = default)
     {
-        if (!AbaRoutingNumber.IsValid(routing))
+        if (!FieldRules.RoutingNumber.Accepts(routing))
         {
             throw new ArgumentException("The routing number fails the ABA checksum.", nameof(routing));
         }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using FlexFunctions.Shared.InputRules;
 
 namespace FlexFunctions.Shared.Catalog;
 
@@ -16,8 +17,8 @@ public static class CatalogKeys
 {
     public const int PartitionCount = 256;
 
-    /// <summary>SKUs longer than this are refused (a RowKey may hold 1 KiB; escaping can triple a character).</summary>
-    public const int MaxSkuLength = 256;
+    /// <summary>SKUs longer than this are refused: the one identifier length (escaping keeps it within a RowKey's 1 KiB).</summary>
+    public const int MaxSkuLength = FieldRules.MaxIdentifierLength;
 
     /// <summary>Bumped when the stored shape changes, so the next refresh rewrites every row once.</summary>
     private const string HashVersion = "v1";
@@ -36,14 +37,11 @@ public static class CatalogKeys
         value.Length == 2 && int.TryParse(value, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var n) && n < PartitionCount
         && value == value.ToLowerInvariant();
 
-    /// <summary>Why a SKU cannot be stored, or null when it can.</summary>
-    public static string? Problem(string? sku) => sku switch
-    {
-        null or { Length: 0 } => "The SKU is empty.",
-        { Length: > MaxSkuLength } => $"The SKU is longer than {MaxSkuLength} characters.",
-        _ when string.IsNullOrWhiteSpace(sku) => "The SKU is blank.",
-        _ => null,
-    };
+    /// <summary>
+    /// Why a SKU cannot be stored or asked for, or null when it can: the SKU rule every lease, checkout and warehouse
+    /// line follows, so the catalog lists nothing a lease would refuse.
+    /// </summary>
+    public static string? Problem(string? sku) => FieldRules.Code.Accepts(sku) ? null : FieldRules.Code.Message;
 
     /// <summary>The SKU with the characters Table keys forbid (<c>/ \ # ?</c>, controls) and <c>%</c> percent-escaped.</summary>
     public static string RowKeyFor(string sku)

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using FlexFunctions.Shared.InputRules;
 
 namespace FlexFunctions.Shared.Catalog;
 
@@ -45,7 +46,8 @@ public sealed record CatalogQuery(int PageSize, string? TableContinuation)
 
     private static string? Unwrap(string token)
     {
-        if (token.Length > 2048 || !Base64Url.IsValid(token))
+        // The shape first: Base64Url.IsValid alone would let whitespace through.
+        if (!FieldRules.Base64UrlToken.Accepts(token) || !Base64Url.IsValid(token))
         {
             return null;
         }
@@ -60,7 +62,7 @@ public sealed record CatalogQuery(int PageSize, string? TableContinuation)
             return null;
         }
 
-        return text.StartsWith(TokenPrefix, StringComparison.Ordinal) && text.Length > TokenPrefix.Length && !text.Any(char.IsControl)
+        return text.StartsWith(TokenPrefix, StringComparison.Ordinal) && text.Length > TokenPrefix.Length && text.All(c => c is >= ' ' and <= '~')
             ? text[TokenPrefix.Length..]
             : null;
     }

@@ -27,9 +27,14 @@ public sealed partial class FailedEventReplayer(FailedEventStore store, Confirma
         return new FailedEventList(events, events.Count);
     }
 
-    /// <summary>Replays one event; null when there is no such event.</summary>
+    /// <summary>Replays one event; null when there is no such event (or the address cannot be one: no bad key reaches storage).</summary>
     public async Task<ReplayReport?> ReplayOneAsync(string kind, string id, CancellationToken cancellationToken)
     {
+        if (!FailedEventKinds.Rule.Accepts(kind) || !FailedEventKinds.IdRule.Accepts(id))
+        {
+            return null;
+        }
+
         var found = await store.GetAsync(kind, id, cancellationToken).ConfigureAwait(false);
         if (found is not { } row)
         {

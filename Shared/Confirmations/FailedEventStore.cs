@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using FlexFunctions.Shared.InputRules;
 using FlexFunctions.Shared.Storage;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +21,12 @@ public static class FailedEventKinds
     public const string Review = "review";
 
     public static readonly IReadOnlyList<string> All = [Failed, Poisoned, Review];
+
+    /// <summary>The <c>{kind}</c> route value and <c>?kind=</c>: exactly one of <see cref="All"/>.</summary>
+    public static readonly FieldRule Rule = FieldRules.OneOf([.. All]);
+
+    /// <summary>The <c>{id}</c> route value: a row id is the SHA-256 of the message text (see <see cref="FailedEventStore"/>).</summary>
+    public static readonly FieldRule IdRule = FieldRules.Sha256Hex;
 }
 
 /// <summary>One failed-events row, as the operator sees it.</summary>

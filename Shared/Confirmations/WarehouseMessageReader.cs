@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using FlexFunctions.Shared.InputRules;
 using Microsoft.Extensions.Options;
 
 namespace FlexFunctions.Shared.Confirmations;
@@ -23,11 +24,15 @@ public sealed record ReadResult(ValidEvent? Event, string? Reason, string Encodi
 /// Turns raw queue text (plain JSON or base64-encoded JSON) into a validated event. Every rejection carries a
 /// reason an operator can act on, naming the field.
 /// </summary>
-public sealed class WarehouseMessageReader(IOptions<ConfirmationsOptions> options)
+/// <remarks>
+/// Identifiers are checked with the same <see cref="FieldRules"/> as the HTTP API and never trimmed: a
+/// <c>transactionId</c> becomes part of FlexShopper's path and of the ledger's partition key, so <c>..</c>,
+/// <c>/</c>, a newline or a Unicode digit is refused here, with the field named, and kept for the operator.
+/// </remarks>
+public sealed class WarehouseMessageReader(IOptions<ConfirmationsOptions> options, IOptions<OrderLimitsOptions> orderLimits)
 {
     public const string PlainEncoding = "json";
     public const string Base64Encoding = "base64";
-    private const int MaxIdLength = 128;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public ReadResult Read(string? raw)
@@ -74,21 +79,22 @@ public sealed class WarehouseMessageReader(IOptions<ConfirmationsOptions> option
             return new ReadResult(null, "The message must be a JSON object.", encoding);
         }
 
-        var errors = Validate(message, limits);
-        var type = message.Type?.Trim().ToLowerInvariant();
-        var transactionId = message.TransactionId?.Trim();
+        var errors = Validate(message, limits, orderLimits.Value);
+        var type = message.Type?.ToLowerInvariant();
+        var transactionId = message.TransactionId;
         if (errors.Count > 0)
         {
             return new ReadResult(null, "The event is invalid: " + string.Join("; ", errors) + ".", encoding)
             {
-                TransactionId = string.IsNullOrEmpty(transactionId) ? null : transactionId,
-                Type = type,
+                // Only a well-formed id is kept as the row's transaction (the operator list, a replay's ledger reset).
+                TransactionId = FieldRules.Identifier.Accepts(transactionId) ? transactionId : null,
+                Type = type is not null && WarehouseEventTypes.All.Contains(type) ? type : null,
                 TraceParent = message.TraceParent,
             };
         }
 
         var items = (message.Items ?? []).Select(Normalise).ToList();
-        var reference = string.IsNullOrWhiteSpace(message.Reference) ? null : message.Reference.Trim();
+        var reference = FieldRules.Given(message.Reference);
         var key = EventKey.Of(type!, transactionId!, reference, items);
         return new ReadResult(new ValidEvent(type!, transactionId!, reference, items, key), null, encoding)
         {
@@ -125,7 +131,7 @@ public sealed class WarehouseMessageReader(IOptions<ConfirmationsOptions> option
         }
     }
 
-    private static List<string> Validate(WarehouseEvent message, ConfirmationsOptions limits)
+    private static List<string> Validate(WarehouseEvent message, ConfirmationsOptions limits, OrderLimitsOptions order)
     {
         var errors = new List<string>();
         if (message.Version is null)
@@ -137,8 +143,8 @@ public sealed class WarehouseMessageReader(IOptions<ConfirmationsOptions> option
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"'version' {message.Version} is not supported (current: {WarehouseEventTypes.CurrentVersion})"));
         }
 
-        var type = message.Type?.Trim().ToLowerInvariant();
-        if (string.IsNullOrEmpty(type))
+        var type = message.Type?.ToLowerInvariant();
+        if (string.IsNullOrWhiteSpace(type))
         {
             errors.Add("'type' is required: one of " + string.Join(", ", WarehouseEventTypes.All));
         }
@@ -147,8 +153,8 @@ public sealed class WarehouseMessageReader(IOptions<ConfirmationsOptions> option
             errors.Add($"'type' '{Shorten(type)}' is unknown: use one of " + string.Join(", ", WarehouseEventTypes.All));
         }
 
-        CheckId(errors, "transactionId", message.TransactionId, required: true);
-        CheckId(errors, "reference", message.Reference, required: false);
+        Check(errors, "transactionId", message.TransactionId, FieldRules.Identifier, required: true);
+        Check(errors, "reference", message.Reference, FieldRules.Identifier, required: false);
 
         var items = message.Items ?? [];
         if (items.Count > limits.MaxItems)
@@ -172,92 +178,55 @@ public sealed class WarehouseMessageReader(IOptions<ConfirmationsOptions> option
                 continue;
             }
 
-            CheckId(errors, at + ".sku", item.Sku, required: true);
-            if (item.Quantity is <= 0)
+            Check(errors, at + ".sku", item.Sku, FieldRules.Code, required: true);
+            if (item.Quantity is { } quantity && (quantity < 1 || quantity > order.MaxQuantity))
             {
-                errors.Add(string.Create(CultureInfo.InvariantCulture, $"'{at}.quantity' must be a positive whole number (was {item.Quantity}); omit it for every unit"));
+                errors.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"'{at}.quantity' must be a positive whole number up to {order.MaxQuantity} (was {quantity}); omit it for every unit"));
             }
 
             if (type == WarehouseEventTypes.Shipment)
             {
-                CheckText(errors, at + ".carrier", item.Carrier, required: true, 64);
-                CheckText(errors, at + ".trackingNumber", item.TrackingNumber, required: false, 128);
-                CheckDate(errors, at + ".shipDate", item.ShipDate, required: true);
-                CheckDate(errors, at + ".deliveryDate", item.DeliveryDate, required: false);
-                if (item.TrackingLink is { } link && !(Uri.TryCreate(link, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"))
-                {
-                    errors.Add($"'{at}.trackingLink' must be an absolute http(s) URL");
-                }
+                Check(errors, at + ".carrier", item.Carrier, FieldRules.Code, required: true);
+                Check(errors, at + ".trackingNumber", item.TrackingNumber, FieldRules.Code, required: false);
+                Check(errors, at + ".trackingLink", item.TrackingLink, FieldRules.HttpUrl, required: false);
+                Check(errors, at + ".shipDate", item.ShipDate, FieldRules.Date, required: true);
+                Check(errors, at + ".deliveryDate", item.DeliveryDate, FieldRules.Date, required: false);
             }
             else if (type == WarehouseEventTypes.Receipt)
             {
-                CheckDate(errors, at + ".receivedDate", item.ReceivedDate, required: false);
+                Check(errors, at + ".receivedDate", item.ReceivedDate, FieldRules.Date, required: false);
             }
         }
 
         return errors;
     }
 
-    private static void CheckId(List<string> errors, string field, string? value, bool required)
+    /// <summary>The HTTP API's rule, worded for the operator's list: "'field' is required" or "'field' must be ...".</summary>
+    private static void Check(List<string> errors, string field, string? value, FieldRule rule, bool required)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (FieldRules.Given(value) is null)
         {
             if (required)
             {
-                errors.Add($"'{field}' is required");
-            }
-
-            return;
-        }
-
-        if (value.Trim().Length > MaxIdLength || value.Any(char.IsControl))
-        {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"'{field}' must be at most {MaxIdLength} characters without control characters"));
-        }
-    }
-
-    private static void CheckText(List<string> errors, string field, string? value, bool required, int max)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            if (required)
-            {
-                errors.Add($"'{field}' is required");
+                errors.Add($"'{field}' is required" + (rule == FieldRules.Date ? " (YYYY-MM-DD)" : ""));
             }
         }
-        else if (value.Length > max)
+        else if (!rule.Accepts(value))
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"'{field}' must be at most {max} characters"));
-        }
-    }
-
-    private static void CheckDate(List<string> errors, string field, string? value, bool required)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            if (required)
-            {
-                errors.Add($"'{field}' is required (YYYY-MM-DD)");
-            }
-        }
-        else if (!DateOnly.TryParseExact(value.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
-        {
-            errors.Add($"'{field}' must be a date as YYYY-MM-DD");
+            errors.Add($"'{field}' must be {rule.Requirement}");
         }
     }
 
     private static WarehouseItem Normalise(WarehouseItem item) => item with
     {
-        Sku = item.Sku!.Trim(),
-        Carrier = Blank(item.Carrier),
-        TrackingNumber = Blank(item.TrackingNumber),
-        TrackingLink = Blank(item.TrackingLink),
-        ShipDate = Blank(item.ShipDate),
-        DeliveryDate = Blank(item.DeliveryDate),
-        ReceivedDate = Blank(item.ReceivedDate),
+        Carrier = FieldRules.Given(item.Carrier),
+        TrackingNumber = FieldRules.Given(item.TrackingNumber),
+        TrackingLink = FieldRules.Given(item.TrackingLink),
+        ShipDate = FieldRules.Given(item.ShipDate),
+        DeliveryDate = FieldRules.Given(item.DeliveryDate),
+        ReceivedDate = FieldRules.Given(item.ReceivedDate),
     };
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "...";
 

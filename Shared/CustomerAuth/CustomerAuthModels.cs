@@ -1,6 +1,6 @@
-using System.Text.RegularExpressions;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.InputRules;
 using FlexFunctions.Shared.Redaction;
 
 namespace FlexFunctions.Shared.CustomerAuth;
@@ -14,8 +14,8 @@ public sealed class DeepVerifyInput : IValidatedInput
 
     public void Validate(FieldErrors errors)
     {
-        errors.Email("email", Email);
-        errors.Matches("phone", Phone, InputPatterns.Phone(), "Must be a 10-digit US phone number.");
+        errors.Check("email", Email, FieldRules.Email);
+        errors.Check("phone", Phone, FieldRules.Phone);
         if (errors.Required("address", Address))
         {
             Address!.Validate(errors, "address.");
@@ -23,7 +23,7 @@ public sealed class DeepVerifyInput : IValidatedInput
     }
 
     public DeepUserExistsRequest ToRequest() =>
-        new(Email!, InputPatterns.Digits(Phone!), Address!.ToPostal());
+        new(Email!, FieldRules.Digits(Phone!), Address!.ToPostal());
 }
 
 /// <summary>A US postal address.</summary>
@@ -38,19 +38,22 @@ public sealed class AddressInput
 
     public void Validate(FieldErrors errors, string prefix)
     {
-        errors.Required(prefix + "street1", Street1);
-        errors.Required(prefix + "city", City);
-        errors.Matches(prefix + "region", Region, InputPatterns.State(), "Must be a two-letter US state code.");
-        errors.Matches(prefix + "postalCode", PostalCode, InputPatterns.Zip(), "Must be a US ZIP code (12345 or 12345-6789).");
-        errors.Matches(prefix + "country", Country ?? "US", InputPatterns.Country(), "Only US is supported.");
+        errors.Check(prefix + "street1", Street1, FieldRules.Text);
+        errors.Check(prefix + "street2", Street2, FieldRules.Text, required: false);
+        errors.Check(prefix + "city", City, FieldRules.Text);
+        errors.Check(prefix + "region", Region, FieldRules.UsState);
+        errors.Check(prefix + "postalCode", PostalCode, FieldRules.Zip);
+        errors.Check(prefix + "country", Country, FieldRules.Country, required: false);
     }
 
-    public PostalAddress ToPostal() => new(Street1!, City!, Region!.ToUpperInvariant(), PostalCode!, Country ?? "US") { Street2 = Street2 };
+    public PostalAddress ToPostal() => new(Street1!, City!, Region!.ToUpperInvariant(), PostalCode!, "US") { Street2 = FieldRules.Given(Street2) };
 }
 
 /// <summary>Body of <c>POST v1/customers</c>.</summary>
 public sealed class CreateCustomerInput : IValidatedInput
 {
+    public static readonly FieldRule Locales = FieldRules.OneOf("en", "es");
+
     public string? FirstName { get; init; }
     public string? LastName { get; init; }
     public string? Email { get; init; }
@@ -58,24 +61,23 @@ public sealed class CreateCustomerInput : IValidatedInput
 
     public void Validate(FieldErrors errors)
     {
-        errors.Required("firstName", FirstName);
-        errors.Required("lastName", LastName);
-        errors.Email("email", Email);
-        if (Locale is not null and not "en" and not "es")
-        {
-            errors.Add("locale", "Must be 'en' or 'es'.");
-        }
+        errors.Check("firstName", FirstName, FieldRules.Text);
+        errors.Check("lastName", LastName, FieldRules.Text);
+        errors.Check("email", Email, FieldRules.Email);
+        errors.Check("locale", Locale, Locales, required: false);
     }
 }
 
 /// <summary>Body of <c>POST v1/customers/{userId}/passcode</c>.</summary>
 public sealed class PasscodeRequestInput : IValidatedInput
 {
+    public static readonly FieldRule Transports = FieldRules.OneOf("sms", "email", "all");
+
     public string? Transport { get; init; }
 
-    /// <summary>The shopper's IP as the store saw it; when given, the per-IP abuse limit applies too.</summary>
+    /// <summary>The shopper's IP as the store saw it; when given, the per-IP abuse limit applies too. Empty means not given.</summary>
     [ClientIp]
-    public string? CustomerIp { get; init; }
+    public string? CustomerIp { get; init => field = FieldRules.Given(value); }
 
     public PasscodeTransport ParsedTransport => Transport switch
     {
@@ -86,11 +88,8 @@ public sealed class PasscodeRequestInput : IValidatedInput
 
     public void Validate(FieldErrors errors)
     {
-        errors.IpAddress("customerIp", CustomerIp, required: false);
-        if (errors.Required("transport", Transport) && Transport is not ("sms" or "email" or "all"))
-        {
-            errors.Add("transport", "Must be 'sms', 'email' or 'all'.");
-        }
+        errors.Check("customerIp", CustomerIp, FieldRules.IpAddress, required: false);
+        errors.Check("transport", Transport, Transports);
     }
 }
 
@@ -100,14 +99,14 @@ public sealed class LoginInput : IValidatedInput
     [Passcode]
     public string? Passcode { get; init; }
 
-    /// <summary>The shopper's IP as the store saw it; when given, the per-IP abuse limit applies too.</summary>
+    /// <summary>The shopper's IP as the store saw it; when given, the per-IP abuse limit applies too. Empty means not given.</summary>
     [ClientIp]
-    public string? CustomerIp { get; init; }
+    public string? CustomerIp { get; init => field = FieldRules.Given(value); }
 
     public void Validate(FieldErrors errors)
     {
-        errors.Matches("passcode", Passcode, InputPatterns.Passcode(), "Must be the 4 to 10 digit passcode the customer received.");
-        errors.IpAddress("customerIp", CustomerIp, required: false);
+        errors.Check("passcode", Passcode, FieldRules.Passcode);
+        errors.Check("customerIp", CustomerIp, FieldRules.IpAddress, required: false);
     }
 
     public override string ToString() => "LoginInput(redacted)";
@@ -122,28 +121,3 @@ public sealed record SessionResult(string UserId, string Session, DateTimeOffset
 }
 
 public sealed record PasscodeSent(string UserId, string Transport);
-
-/// <summary>Patterns shared by every input check.</summary>
-public static partial class InputPatterns
-{
-    [GeneratedRegex(@"^\(?\d{3}\)?[-. ]?\d{3}[-. ]?\d{4}$")]
-    public static partial Regex Phone();
-
-    [GeneratedRegex("^[A-Za-z]{2}$")]
-    public static partial Regex State();
-
-    [GeneratedRegex(@"^\d{5}(-\d{4})?$")]
-    public static partial Regex Zip();
-
-    [GeneratedRegex("^(US|USA)$", RegexOptions.IgnoreCase)]
-    public static partial Regex Country();
-
-    [GeneratedRegex(@"^\d{4,10}$")]
-    public static partial Regex Passcode();
-
-    /// <summary>FlexShopper user ids are opaque; this keeps path segments to safe characters.</summary>
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
-    public static partial Regex Id();
-
-    public static string Digits(string value) => new(value.Where(char.IsAsciiDigit).ToArray());
-}

@@ -6,11 +6,13 @@ using FlexFunctions.Shared.CustomerAuth;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Idempotency;
+using FlexFunctions.Shared.InputRules;
 using FlexFunctions.Shared.Leases;
 using FlexFunctions.Shared.Webhooks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FlexFunctions.Shared.Http;
 
@@ -30,7 +32,7 @@ public sealed record EndpointRules
 }
 
 /// <summary>One request after its guards passed: the raw body (read once) and, when required, the customer.</summary>
-public sealed class ApiCall(HttpRequest request, byte[] body, CustomerCredential? customer)
+public sealed class ApiCall(HttpRequest request, byte[] body, CustomerCredential? customer, OrderLimitsOptions limits)
 {
     public HttpRequest Request { get; } = request;
 
@@ -41,20 +43,14 @@ public sealed class ApiCall(HttpRequest request, byte[] body, CustomerCredential
 
     /// <summary>Parses and validates the body; the problem names each bad field.</summary>
     public (T? Value, IActionResult? Problem) Bind<T>(JsonTypeInfo<T> type)
-        where T : class => JsonBody.Parse(body, type);
-
-    /// <summary>A route value that must be a safe identifier; null when it is.</summary>
-    public static IActionResult? CheckId(string name, string? value) =>
-        value is not null && InputPatterns.Id().IsMatch(value)
-            ? null
-            : Problems.Validation(name, "Must be 1 to 64 letters, digits, '-' or '_'.");
+        where T : class => JsonBody.Parse(body, type, limits);
 }
 
 /// <summary>
 /// What every HTTP function shares, in one order: body size limit, webhook signature, customer session,
 /// <c>Idempotency-Key</c>, then the route's own work, with every failure mapped to a problem document.
 /// </summary>
-public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSessions sessions, IIdempotencyStore idempotency, ILogger<ApiEndpoint> logger)
+public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSessions sessions, IIdempotencyStore idempotency, ILogger<ApiEndpoint> logger, IOptions<OrderLimitsOptions> orderLimits)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
@@ -100,7 +96,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
             }
         }
 
-        var call = new ApiCall(request, body, customer);
+        var call = new ApiCall(request, body, customer, orderLimits.Value);
         try
         {
             string? key = request.Headers[IdempotencyKeyHeader];

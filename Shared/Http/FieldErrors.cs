@@ -1,6 +1,5 @@
 using System.Globalization;
-using System.Net.Mail;
-using System.Text.RegularExpressions;
+using FlexFunctions.Shared.InputRules;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FlexFunctions.Shared.Http;
@@ -11,10 +10,18 @@ public interface IValidatedInput
     void Validate(FieldErrors errors);
 }
 
-/// <summary>Collects every bad field of a request (never its value) for one 400 problem document.</summary>
-public sealed partial class FieldErrors
+/// <summary>
+/// Collects every bad field of a request (never its value) for one 400 problem document, checking each value
+/// against its rule in <see cref="FieldRules"/> and the configured <see cref="OrderLimitsOptions"/>.
+/// </summary>
+public sealed class FieldErrors(OrderLimitsOptions? limits = null)
 {
+    public const string RequiredMessage = "This field is required.";
+
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    /// <summary>The order bounds of this app (the defaults when none were configured).</summary>
+    public OrderLimitsOptions Limits { get; } = limits ?? new OrderLimitsOptions();
 
     public bool Any => _errors.Count > 0;
 
@@ -38,7 +45,7 @@ public sealed partial class FieldErrors
             return true;
         }
 
-        Add(field, "This field is required.");
+        Add(field, RequiredMessage);
         return false;
     }
 
@@ -50,68 +57,117 @@ public sealed partial class FieldErrors
             return true;
         }
 
-        Add(field, "This field is required.");
+        Add(field, RequiredMessage);
         return false;
     }
 
-    public void Matches(string field, string? value, Regex pattern, string message, bool required = true)
+    /// <summary>
+    /// Checks <paramref name="value"/> against <paramref name="rule"/>. An optional value that is absent, empty or
+    /// only spaces is fine (and is forwarded as absent); a required one is an error. True when a valid value is present.
+    /// </summary>
+    public bool Check(string field, string? value, FieldRule rule, bool required = true)
     {
-        if (value is null && !required)
+        if (FieldRules.Given(value) is null)
         {
-            return;
+            if (required)
+            {
+                Add(field, RequiredMessage);
+            }
+
+            return false;
         }
 
-        if (required && !Required(field, value))
+        if (!rule.Accepts(value))
         {
-            return;
+            Add(field, rule.Message);
+            return false;
         }
 
-        if (!pattern.IsMatch(value!))
-        {
-            Add(field, message);
-        }
+        return true;
     }
 
-    public void Email(string field, string? value)
+    /// <summary>Dollars with at most two decimal places, above 0 (or from 0 when <paramref name="allowZero"/>) and at most <paramref name="max"/>.</summary>
+    public bool Money(string field, decimal? value, decimal max, bool required = true, bool allowZero = false)
     {
-        if (Required(field, value) && !IsEmail(value!))
+        if (value is not { } amount)
         {
-            Add(field, "Must be an email address such as name@example.com.");
+            if (required)
+            {
+                Add(field, RequiredMessage);
+            }
+
+            return false;
         }
+
+        if (amount < 0 || (amount == 0 && !allowZero) || amount > max || decimal.Round(amount, 2) != amount)
+        {
+            Add(field, string.Create(CultureInfo.InvariantCulture,
+                $"Must be dollars {(allowZero ? "from 0" : "above 0")} up to {max:0.##}, with at most 2 decimal places."));
+            return false;
+        }
+
+        return true;
     }
 
-    public void IpAddress(string field, string? value, bool required)
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public bool Count(string field, int? value, int min, int max, bool required = true)
     {
-        if (value is null && !required)
+        if (value is not { } count)
         {
-            return;
+            if (required)
+            {
+                Add(field, RequiredMessage);
+            }
+
+            return false;
         }
 
-        if (Required(field, value) && !System.Net.IPAddress.TryParse(value, out _))
+        if (count < min || count > max)
         {
-            Add(field, "Must be an IPv4 or IPv6 address.");
+            Add(field, string.Create(CultureInfo.InvariantCulture, $"Must be a whole number from {min} to {max}."));
+            return false;
         }
+
+        return true;
     }
 
-    public void Date(string field, string? value, bool required)
+    /// <summary>A list of <paramref name="min"/> to <paramref name="max"/> entries; true when its entries should be checked.</summary>
+    public bool List<T>(string field, IReadOnlyCollection<T>? list, int min, int max, bool required = true)
     {
-        if (value is null && !required)
+        if (list is null)
         {
-            return;
+            if (required)
+            {
+                Add(field, RequiredMessage);
+            }
+
+            return false;
         }
 
-        if (Required(field, value) && !DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+        if (list.Count < min || list.Count > max)
         {
-            Add(field, "Must be a date as YYYY-MM-DD.");
+            Add(field, string.Create(CultureInfo.InvariantCulture, $"Must have {min} to {max} entries."));
+            return false;
         }
+
+        return true;
     }
-
-    public static bool IsEmail(string value) =>
-        value.Length <= 254 && MailAddress.TryCreate(value, out var address) && address.Address == value && EmailDomain().IsMatch(address.Host);
 
     public IActionResult ToProblem() =>
         Problems.Validation(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal));
 
-    [GeneratedRegex(@"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")]
-    private static partial Regex EmailDomain();
+    /// <summary>Checks route and query values; the 400 naming each bad one, or null when all pass.</summary>
+    public static IActionResult? Problem(params (string Field, string? Value, FieldRule Rule, bool Required)[] values)
+    {
+        var errors = new FieldErrors();
+        foreach (var (field, value, rule, required) in values)
+        {
+            errors.Check(field, value, rule, required);
+        }
+
+        return errors.Any ? errors.ToProblem() : null;
+    }
+
+    /// <summary>Checks one required route or query value; the 400 naming it, or null when it passes.</summary>
+    public static IActionResult? Problem(string field, string? value, FieldRule rule) => Problem((field, value, rule, true));
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using FlexFunctions.Shared.InputRules;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
@@ -48,7 +49,7 @@ public static class JsonBody
     }
 
     /// <summary>Parses bytes already read; a value implementing <see cref="IValidatedInput"/> is validated too, naming every bad field.</summary>
-    public static (T? Value, IActionResult? Problem) Parse<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> type)
+    public static (T? Value, IActionResult? Problem) Parse<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> type, OrderLimitsOptions? limits = null)
         where T : class
     {
         if (body.IsEmpty)
@@ -75,7 +76,7 @@ public static class JsonBody
 
         if (value is IValidatedInput validated)
         {
-            var errors = new FieldErrors();
+            var errors = new FieldErrors(limits);
             validated.Validate(errors);
             if (errors.Any)
             {

@@ -1,6 +1,8 @@
 using System.Globalization;
+using FlexFunctions.Shared.CustomerAuth;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.InputRules;
 
 namespace FlexFunctions.Shared.Leases;
 
@@ -18,58 +20,36 @@ public sealed class CreateLeaseInput : IValidatedInput
 
     public void Validate(FieldErrors errors)
     {
-        errors.Required("transactionId", TransactionId);
-        if (!errors.Required("items", Items))
+        errors.Check("transactionId", TransactionId, FieldRules.Identifier);
+        errors.Check("orderId", OrderId, FieldRules.Identifier, required: false);
+        var amounts = new List<decimal>();
+        if (errors.List("items", Items, 1, errors.Limits.MaxLines))
         {
-            return;
-        }
-
-        if (Items!.Count == 0)
-        {
-            errors.Add("items", "At least one item is required.");
-            return;
-        }
-
-        var total = 0m;
-        for (var i = 0; i < Items.Count; i++)
-        {
-            var prefix = string.Create(CultureInfo.InvariantCulture, $"items[{i}].");
-            if (Items[i] is not { } item)
+            for (var i = 0; i < Items!.Count; i++)
             {
-                errors.Add(prefix.TrimEnd('.'), "This field is required.");
-                continue;
-            }
+                var prefix = string.Create(CultureInfo.InvariantCulture, $"items[{i}]");
+                if (!errors.Required(prefix, Items[i]))
+                {
+                    continue;
+                }
 
-            errors.Required(prefix + "brand", item.Brand);
-            errors.Required(prefix + "sku", item.Sku);
-            errors.Required(prefix + "description", item.Description);
-            if (item.Cost is null or <= 0)
-            {
-                errors.Add(prefix + "cost", "Must be a price in dollars above 0.");
+                var item = Items[i]!;
+                errors.Check(prefix + ".mpn", item.Mpn, FieldRules.Code, required: false);
+                errors.Check(prefix + ".gtin", item.Gtin, FieldRules.Gtin, required: false);
+                if (OrderRules.Line(errors, prefix + ".", item.Brand, item.Sku, item.Description, item.Cost, item.Quantity, item.ProductId, item.Condition) is { } amount)
+                {
+                    amounts.Add(amount);
+                }
             }
-
-            if (item.Quantity is < 1)
-            {
-                errors.Add(prefix + "quantity", "Must be at least 1.");
-            }
-
-            total += (item.Cost ?? 0) * (item.Quantity ?? 1);
         }
 
-        if (Shipping?.Cost is < 0)
+        OrderRules.Shipping(errors, "shipping.", Shipping);
+        errors.Money("totalDiscount", TotalDiscount, errors.Limits.MaxTotal, required: false, allowZero: true);
+        if (!errors.Any)
         {
-            errors.Add("shipping.cost", "Must not be negative.");
-        }
-
-        if (TotalDiscount is < 0)
-        {
-            errors.Add("totalDiscount", "Must not be negative.");
-        }
-
-        total += (Shipping?.Cost ?? 0) - (TotalDiscount ?? 0);
-        if (!errors.Any && total < MinimumTotal)
-        {
-            errors.Add("items", string.Create(CultureInfo.InvariantCulture, $"A lease must total at least ${MinimumTotal} after shipping and discount."));
+            amounts.Add(Shipping?.Cost ?? 0);
+            amounts.Add(-(TotalDiscount ?? 0));
+            OrderRules.Total(errors, amounts, MinimumTotal, "A lease");
         }
     }
 
@@ -77,15 +57,15 @@ public sealed class CreateLeaseInput : IValidatedInput
     {
         Cost = i.Cost,
         Quantity = i.Quantity ?? 1,
-        Mpn = i.Mpn,
-        Gtin = i.Gtin,
-        ProductId = i.ProductId,
-        Condition = i.Condition,
+        Mpn = FieldRules.Given(i.Mpn),
+        Gtin = FieldRules.Given(i.Gtin),
+        ProductId = FieldRules.Given(i.ProductId),
+        Condition = FieldRules.Given(i.Condition),
     }).ToList())
     {
-        Shipping = Shipping,
+        Shipping = OrderRules.Given(Shipping),
         TotalDiscount = TotalDiscount,
-        OrderId = OrderId,
+        OrderId = FieldRules.Given(OrderId),
     };
 }
 
@@ -107,7 +87,7 @@ public sealed class SignLeaseInput : IValidatedInput
 {
     public string? CustomerIp { get; init; }
 
-    public void Validate(FieldErrors errors) => errors.IpAddress("customerIp", CustomerIp, required: true);
+    public void Validate(FieldErrors errors) => errors.Check("customerIp", CustomerIp, FieldRules.IpAddress);
 }
 
 public sealed record SignedLease(string LeaseId, bool Signed, string IpAddress, DateTimeOffset SignedAt);
@@ -120,43 +100,133 @@ public sealed class CheckoutInput : IValidatedInput
     public string? CouponCode { get; init; }
     public CheckoutCustomer? Customer { get; init; }
 
+    /// <summary>More product images than a checkout page shows.</summary>
+    public const int MaxImages = 10;
+
     public void Validate(FieldErrors errors)
     {
-        errors.Required("transactionId", TransactionId);
-        if (errors.Required("items", Items) && Items!.Count == 0)
+        errors.Check("transactionId", TransactionId, FieldRules.Identifier);
+        errors.Check("couponCode", CouponCode, FieldRules.Code, required: false);
+        var amounts = new List<decimal>();
+        if (errors.List("items", Items, 1, errors.Limits.MaxLines))
         {
-            errors.Add("items", "At least one item is required.");
-        }
-
-        for (var i = 0; i < (Items?.Count ?? 0); i++)
-        {
-            var prefix = string.Create(CultureInfo.InvariantCulture, $"items[{i}].");
-            if (Items![i] is not { } item)
+            for (var i = 0; i < Items!.Count; i++)
             {
-                errors.Add(prefix.TrimEnd('.'), "This field is required.");
-                continue;
-            }
+                var prefix = string.Create(CultureInfo.InvariantCulture, $"items[{i}]");
+                if (!errors.Required(prefix, Items[i]))
+                {
+                    continue;
+                }
 
-            errors.Required(prefix + "sku", item.Sku);
-            errors.Required(prefix + "description", item.Description);
-            errors.Required(prefix + "brand", item.Brand);
-            if (item.Cost <= 0)
-            {
-                errors.Add(prefix + "cost", "Must be a price in dollars above 0.");
-            }
+                var item = Items[i]!;
+                if (OrderRules.Line(errors, prefix + ".", item.Brand, item.Sku, item.Description, item.Cost, item.Quantity, item.ProductId, item.Condition) is { } amount)
+                {
+                    amounts.Add(amount);
+                }
 
-            if (item.Quantity < 1)
-            {
-                errors.Add(prefix + "quantity", "Must be at least 1.");
+                OrderRules.Shipping(errors, prefix + ".shipping.", item.Shipping);
+                amounts.Add(item.Shipping?.Cost ?? 0);
+                if (errors.List(prefix + ".images", item.Images, 0, MaxImages, required: false))
+                {
+                    for (var j = 0; j < item.Images!.Count; j++)
+                    {
+                        errors.Check(string.Create(CultureInfo.InvariantCulture, $"{prefix}.images[{j}]"), item.Images[j], FieldRules.HttpUrl);
+                    }
+                }
             }
         }
 
         if (Customer is { } customer)
         {
-            errors.Email("customer.email", customer.Email);
+            errors.Check("customer.firstName", customer.FirstName, FieldRules.Text);
+            errors.Check("customer.lastName", customer.LastName, FieldRules.Text);
+            errors.Check("customer.email", customer.Email, FieldRules.Email);
+            errors.Check("customer.phones.home", customer.Phones?.Home, FieldRules.Phone, required: false);
+            errors.Check("customer.phones.mobile", customer.Phones?.Mobile, FieldRules.Phone, required: false);
+            if (customer.Address is { } address)
+            {
+                new AddressInput { Street1 = address.Street1, Street2 = address.Street2, City = address.City, Region = address.Region, PostalCode = address.PostalCode }
+                    .Validate(errors, "customer.address.");
+            }
+        }
+
+        if (!errors.Any)
+        {
+            // FlexShopper's account minimum decides a checkout; only the upper bound is ours.
+            OrderRules.Total(errors, amounts, 0m, "A checkout");
         }
     }
 
-    public CheckoutRequest ToRequest() => new(TransactionId!, Items!.Select(i => i!).ToList()) { CouponCode = CouponCode, Customer = Customer };
+    public CheckoutRequest ToRequest() => new(TransactionId!, Items!.Select(i => i! with
+    {
+        ProductId = FieldRules.Given(i.ProductId),
+        Condition = FieldRules.Given(i.Condition),
+        Shipping = OrderRules.Given(i.Shipping),
+    }).ToList())
+    {
+        CouponCode = FieldRules.Given(CouponCode),
+        Customer = Customer,
+    };
+}
+
+/// <summary>The checks a lease and a checkout share: each line's fields and money, shipping, and the order total.</summary>
+internal static class OrderRules
+{
+    public static readonly FieldRule Conditions = FieldRules.OneOf("new", "used", "refurbished");
+    public static readonly FieldRule ShippingMethods = FieldRules.OneOf("overnight", "freight", "ground", "free", "store", "2-day-air");
+
+    /// <summary>Checks one line; its cost times quantity when both are valid (a missing quantity is one unit).</summary>
+    public static decimal? Line(FieldErrors errors, string prefix, string? brand, string? sku, string? description, decimal? cost, int? quantity, string? productId, string? condition)
+    {
+        errors.Check(prefix + "brand", brand, FieldRules.Text);
+        errors.Check(prefix + "sku", sku, FieldRules.Code);
+        errors.Check(prefix + "description", description, FieldRules.Text);
+        errors.Check(prefix + "productId", productId, FieldRules.Code, required: false);
+        errors.Check(prefix + "condition", condition, Conditions, required: false);
+        var costValid = errors.Money(prefix + "cost", cost, errors.Limits.MaxTotal);
+        var quantityValid = quantity is null || errors.Count(prefix + "quantity", quantity, 1, errors.Limits.MaxQuantity);
+        return costValid && quantityValid ? cost!.Value * (quantity ?? 1) : null;
+    }
+
+    public static void Shipping(FieldErrors errors, string prefix, ShippingInfo? shipping)
+    {
+        if (shipping is null)
+        {
+            return;
+        }
+
+        errors.Money(prefix + "cost", shipping.Cost, errors.Limits.MaxTotal, required: false, allowZero: true);
+        errors.Check(prefix + "date", shipping.Date, FieldRules.Date, required: false);
+        errors.Check(prefix + "method", shipping.Method, ShippingMethods, required: false);
+    }
+
+    public static ShippingInfo? Given(ShippingInfo? shipping) =>
+        shipping is null ? null : shipping with { Date = FieldRules.Given(shipping.Date), Method = FieldRules.Given(shipping.Method) };
+
+    /// <summary>
+    /// The order total from <paramref name="minimum"/> to the configured maximum. Each amount is bounded already, so the
+    /// sum cannot overflow; the checked sum still answers 400 rather than 500 if a bound is ever raised past that.
+    /// </summary>
+    public static void Total(FieldErrors errors, IEnumerable<decimal> amounts, decimal minimum, string what)
+    {
+        decimal total;
+        try
+        {
+            total = amounts.Sum();
+        }
+        catch (OverflowException)
+        {
+            total = decimal.MaxValue;
+        }
+
+        if (total < minimum)
+        {
+            errors.Add("items", string.Create(CultureInfo.InvariantCulture, $"{what} must total at least ${minimum} after shipping and discount."));
+        }
+        else if (total > errors.Limits.MaxTotal)
+        {
+            errors.Add("items", string.Create(CultureInfo.InvariantCulture, $"{what} may total at most ${errors.Limits.MaxTotal:0.##} (this app's OrderLimits__MaxTotal)."));
+        }
+    }
 }
 

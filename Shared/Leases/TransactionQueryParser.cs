@@ -1,6 +1,7 @@
 using System.Globalization;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.InputRules;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
@@ -9,14 +10,13 @@ namespace FlexFunctions.Shared.Leases;
 /// <summary>Reads the List Transactions query string: each bad parameter is named, none reaches FlexShopper.</summary>
 public static class TransactionQueryParser
 {
+    public static readonly FieldRule LeaseStatuses = FieldRules.OneOf("signed", "pending");
+
     public static (TransactionQuery? Query, IActionResult? Problem) Parse(IQueryCollection query)
     {
         var errors = new FieldErrors();
         string? status = query["leaseStatus"];
-        if (status is not null and not "signed" and not "pending")
-        {
-            errors.Add("leaseStatus", "Must be 'signed' or 'pending'.");
-        }
+        errors.Check("leaseStatus", status, LeaseStatuses, required: false);
 
         int? Int(string name, int min, int max)
         {
@@ -26,36 +26,28 @@ public static class TransactionQueryParser
                 return null;
             }
 
+            // NumberStyles.None: ASCII digits only, no sign, spaces or separators.
             if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
             {
                 return value;
             }
 
-            errors.Add(name, $"Must be a whole number from {min} to {max}.");
+            errors.Add(name, string.Create(CultureInfo.InvariantCulture, $"Must be a whole number from {min} to {max}."));
             return null;
         }
 
         DateOnly? Date(string name)
         {
             string? raw = query[name];
-            if (raw is null)
-            {
-                return null;
-            }
-
-            if (DateOnly.TryParseExact(raw, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
-            {
-                return value;
-            }
-
-            errors.Add(name, "Must be a date as YYYY-MM-DD.");
-            return null;
+            return errors.Check(name, raw, FieldRules.Date, required: false)
+                ? DateOnly.ParseExact(raw!, "yyyy-MM-dd", CultureInfo.InvariantCulture)
+                : null;
         }
 
         var result = new TransactionQuery
         {
-            LeaseStatus = status,
-            Page = Int("page", 1, 10_000),
+            LeaseStatus = FieldRules.Given(status),
+            Page = Int("page", 1, 1000), // FlexShopper's documented page maximum
             Limit = Int("limit", 1, 100),
             FromDate = Date("fromDate"),
             ToDate = Date("toDate"),

@@ -65,7 +65,7 @@ public sealed class WalkthroughContractTests
     [Fact]
     public void Every_warehouse_message_in_the_walkthrough_passes_the_message_reader()
     {
-        var reader = new WarehouseMessageReader(Options.Create(new ConfirmationsOptions()));
+        var reader = new WarehouseMessageReader(Options.Create(new ConfirmationsOptions()), Options.Create(new FlexFunctions.Shared.InputRules.OrderLimitsOptions()));
         var messages = SeedScript.QueueMessages(File.ReadAllText(RepoPaths.Of("scripts", "seed-local.sh")))
             .Concat(HttpFile.Load().Steps.Where(s => s.QueueMessage is not null).Select(s => s.QueueMessage!))
             .Concat(SeedScript.QueueMessages(File.ReadAllText(RepoPaths.Of("README.md"))))

@@ -60,6 +60,29 @@ public sealed class BadInputTests : IDisposable
         { "lease", """{"items":[]}""", "transactionId", "missing transaction id" },
         { "sign", """{"customerIp":"999.1.1.1"}""", "customerIp", "bad IP" },
         { "checkout", """{"transactionId":"T1","items":[]}""", "items", "no items" },
+
+        // The issue's findings, one example each (the generated suite, GeneratedBadInputTests, covers them at large).
+        { "login", """{"passcode":"\u0664\u0668\u0662\u0669\u0661\u0663"}""", "passcode", "Arabic-Indic digits" },
+        { "login", """{"passcode":"\uff10\uff11\uff12\uff13"}""", "passcode", "full-width digits" },
+        { "login", """{"passcode":"482913\n"}""", "passcode", "a passcode with a trailing newline" },
+        { "verify", """{"email":"ana@example.com","phone":"5615550100\n","address":{"street1":"1 Main","city":"X","region":"FL","postalCode":"33431"}}""", "phone", "a phone with a trailing newline" },
+        { "verify", """{"email":"ana@example.com","phone":"5615550100","address":{"street1":"1 Main","city":"X","region":"FL","postalCode":"\u0663\u0663\u0664\u0663\u0661"}}""", "address.postalCode", "an Arabic-Indic ZIP" },
+        { "apply", JourneyTests.ApplicationBody.Replace("123-45-6789", "000-00-0000", StringComparison.Ordinal), "ssn", "SSN 000-00-0000" },
+        { "apply", JourneyTests.ApplicationBody.Replace("123-45-6789", "666-12-3456", StringComparison.Ordinal), "ssn", "SSN area 666" },
+        { "apply", JourneyTests.ApplicationBody.Replace("123-45-6789", "912-34-5678", StringComparison.Ordinal), "ssn", "SSN area 9xx" },
+        { "apply", JourneyTests.ApplicationBody.Replace("123-45-6789", "123-00-4567", StringComparison.Ordinal), "ssn", "SSN group 00" },
+        { "apply", JourneyTests.ApplicationBody.Replace("123-45-6789", "123-45-0000", StringComparison.Ordinal), "ssn", "SSN serial 0000" },
+        { "apply", JourneyTests.ApplicationBody.Replace("000123456789", "0001234\u0665\u0666789", StringComparison.Ordinal), "bankAccount.account", "a bank account with Arabic-Indic digits" },
+        { "payment", """{"card":{"cardType":"visa","token":"t","billingZip":"33431","lastFour":"\uff14\uff12\uff14\uff12"}}""", "card.lastFour", "full-width card digits" },
+        { "lease", """{"transactionId":"..","items":[{"brand":"A","sku":"S","description":"D","cost":100}]}""", "transactionId", "a dot-segment transaction id" },
+        { "lease", """{"transactionId":"T1\u0000","items":[{"brand":"A","sku":"S","description":"D","cost":100}]}""", "transactionId", "NUL in the transaction id" },
+        { "lease", """{"transactionId":"T1' or PartitionKey ne '","items":[{"brand":"A","sku":"S","description":"D","cost":100}]}""", "transactionId", "an OData-looking transaction id" },
+        { "lease", """{"transactionId":"T1","items":[{"brand":"A","sku":"S","description":"D","cost":79228162514264337593543950335}]}""", "items[0].cost", "cost at decimal.MaxValue" },
+        { "lease", """{"transactionId":"T1","items":[{"brand":"A","sku":"S","description":"D","cost":25000,"quantity":100},{"brand":"A","sku":"S2","description":"D","cost":25000,"quantity":100}]}""", "items", "a total over OrderLimits__MaxTotal" },
+        { "lease", """{"transactionId":"T1","items":[""" + string.Join(",", Enumerable.Repeat("""{"brand":"A","sku":"S","description":"D","cost":1}""", 1_001)) + "]}", "items", "1,001 lines" },
+        { "checkout", """{"transactionId":"T1","items":[""" + string.Join(",", Enumerable.Repeat("""{"description":"D","sku":"S","cost":1,"brand":"B","quantity":1}""", 1_001)) + "]}", "items", "1,001 checkout lines" },
+        { "checkout", """{"transactionId":"a/../b","items":[{"description":"D","sku":"S","cost":60,"brand":"B","quantity":1}]}""", "transactionId", "a checkout transaction id with dot segments" },
+        { "checkout", """{"transactionId":"T1","items":[{"description":"D","sku":"S","cost":60,"brand":"B","quantity":1}],"customer":{"firstName":"A","lastName":"B","email":"a@example.com","address":{"street1":"1 Main","city":"X","region":"FL","postalCode":"334310"}}}""", "customer.address.postalCode", "a checkout customer's bad ZIP" },
     };
 
     [Theory]
@@ -104,6 +127,81 @@ public sealed class BadInputTests : IDisposable
         Assert.Equal(400, result.Status);
         Assert.Contains(field, result.ErrorFields);
         Assert.Empty(_flex.Server.LogEntries);
+    }
+
+    [Theory]
+    [InlineData("abc\n")]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData("T1\u0000")]
+    [InlineData("\u0664\u0668\u0662")]
+    [InlineData("T1%2F..")]
+    public async Task Route_ids_that_could_change_the_upstream_path_are_400(string id)
+    {
+        var result = await HttpTestKit.RunAsync(HttpTestKit.Request(Sp, "GET", "/api/v1/transactions/_"),
+            r => HttpTestKit.Create<LeaseFunctions>(Sp).GetTransaction(r, id, default));
+        Assert.Equal(400, result.Status);
+        Assert.Contains("id", result.ErrorFields);
+        Assert.Empty(_flex.Server.LogEntries);
+    }
+
+    [Theory]
+    [InlineData("failed", "a/b", "id")]
+    [InlineData("failed", "..", "id")]
+    [InlineData("failed", "../failed/5d41402abc4b2a76b9719d911017c592aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "id")]
+    [InlineData("..", "5d41402abc4b2a76b9719d911017c592aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "kind")]
+    [InlineData("failed/x", "5d41402abc4b2a76b9719d911017c592aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "kind")]
+    public async Task Replaying_a_failed_event_with_a_bad_address_is_400_naming_it_and_never_reaches_storage(string kind, string id, string field)
+    {
+        var requests = new TableRequestCounter();
+        await using var app = HttpApp.Build(_flex, configure: s => s.AddSingleton(Azurite.Instance.TablesObservedBy(requests)));
+        var admin = HttpTestKit.Create<WarehouseAdminFunctions>(app.Provider);
+
+        var result = await HttpTestKit.RunAsync(HttpTestKit.Request(app.Provider, "POST", "/api/v1/admin/warehouse-events/failed/_/_/replay"),
+            r => admin.ReplayOne(r, kind, id, default));
+
+        Assert.Equal(400, result.Status);
+        Assert.Contains(field, result.ErrorFields);
+        Assert.Equal(0, requests.Count);
+    }
+
+    [Fact]
+    public async Task Replaying_an_unknown_well_formed_failed_event_is_404()
+    {
+        var result = await HttpTestKit.RunAsync(HttpTestKit.Request(Sp, "POST", "/api/v1/admin/warehouse-events/failed/_/_/replay"),
+            r => HttpTestKit.Create<WarehouseAdminFunctions>(Sp).ReplayOne(r, "failed", new string('a', 64), default));
+        Assert.Equal(404, result.Status);
+    }
+
+    [Fact]
+    public async Task A_store_that_raises_OrderLimits_MaxTotal_may_lease_more()
+    {
+        _flex.Server.StubJson("POST", "/v3/leases", 200, """{"status":200,"data":{"leaseId":"L1"}}""");
+        await using var app = HttpApp.Build(_flex, s => s["OrderLimits:MaxTotal"] = "60000");
+        var body = """{"transactionId":"T1","items":[{"brand":"A","sku":"S","description":"D","cost":30000,"quantity":2}]}""";
+        var headers = new Dictionary<string, string> { [CustomerSessions.Header] = app.Provider.GetRequiredService<CustomerSessions>().Seal(new("tok", (await app.Get<FlexFunctions.Shared.Secrets.IApiKeyProvider>().GetCurrentAsync()).Version)).Value };
+
+        var result = await HttpTestKit.RunAsync(HttpTestKit.Request(app.Provider, "POST", "/api/v1/leases", body, headers),
+            r => HttpTestKit.Create<LeaseFunctions>(app.Provider).CreateLease(r, default));
+
+        // Past the default $25,000 bound, within the store's: validation lets it through to FlexShopper.
+        Assert.NotEqual(400, result.Status);
+        Assert.Single(_flex.Server.LogEntries, e => e.RequestMessage!.Path == "/v3/leases");
+    }
+
+    [Theory]
+    [InlineData("OrderLimits:MaxTotal", "49.94")]
+    [InlineData("OrderLimits:MaxTotal", "1000001")]
+    [InlineData("OrderLimits:MaxLines", "0")]
+    [InlineData("OrderLimits:MaxQuantity", "10001")]
+    public void An_order_limit_out_of_range_stops_the_app_at_start(string setting, string value)
+    {
+        var error = Assert.ThrowsAny<Exception>(() =>
+        {
+            using var app = HttpApp.Build(_flex, s => s[setting] = value);
+            _ = app.Get<Microsoft.Extensions.Options.IOptions<FlexFunctions.Shared.InputRules.OrderLimitsOptions>>().Value;
+        });
+        Assert.Contains(setting[(setting.IndexOf(':', StringComparison.Ordinal) + 1)..], error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -252,5 +350,14 @@ public sealed class BadInputTests : IDisposable
     {
         _app.Dispose();
         _flex.Dispose();
+    }
+
+    private sealed class TableRequestCounter : Azure.Core.Pipeline.HttpPipelineSynchronousPolicy
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override void OnSendingRequest(Azure.Core.HttpMessage message) => Interlocked.Increment(ref _count);
     }
 }

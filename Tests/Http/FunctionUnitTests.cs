@@ -30,7 +30,7 @@ public sealed class FunctionUnitTests
 
     private ApiEndpoint Api => new(
         new WebhookSignature(Options.Create(new WebhookOptions()), Options.Create(new KeyVaultOptions()), TimeProvider.System, _services, NullLogger<WebhookSignature>.Instance),
-        _sessions, _idempotency.Object, NullLogger<ApiEndpoint>.Instance);
+        _sessions, _idempotency.Object, NullLogger<ApiEndpoint>.Instance, Options.Create(new FlexFunctions.Shared.InputRules.OrderLimitsOptions()));
 
     private Dictionary<string, string> SessionHeader => new() { [CustomerSessions.Header] = _sessions.Seal(Customer).Value };
 

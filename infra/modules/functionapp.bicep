@@ -184,6 +184,11 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       Confirmations__MaxItems: '200'
       Confirmations__MaxStoredMessageChars: '65536'
 
+      // Order bounds: the largest lease or checkout a store sells through FlexShopper (raise for bigger accounts)
+      OrderLimits__MaxTotal: '25000'
+      OrderLimits__MaxLines: '100'
+      OrderLimits__MaxQuantity: '100'
+
       // Abuse limits on passcode requests and logins, per customer and per client IP
       AbuseLimits__PasscodeRequestsPerCustomer: '5'
       AbuseLimits__PasscodeRequestsPerClientIp: '20'
