@@ -166,7 +166,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         if (attempt.Unverifiable is { } reason)
         {
             // FlexShopper's state could not settle the earlier attempt: nothing was sent, it stays unknown.
-            await MarkUnknownAsync(operation, key, begin, begin.EarlierUnknownAt!.Value, "unverifiable: " + reason).ConfigureAwait(false);
+            await MarkUnknownAsync(operation, key, begin, begin.EarlierUnknownAt ?? begin.StartedAt, "unverifiable: " + reason).ConfigureAwait(false);
             return attempt.Result;
         }
 
@@ -372,7 +372,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
     [LoggerMessage(Level = LogLevel.Warning, Message = "The idempotency record for {Operation} could not be updated (storage answered {Status}); it will expire")]
     private static partial void LogOutcomeNotRecorded(ILogger logger, string operation, int status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation}: FlexShopper may have carried out the request ({Reason}); its Idempotency-Key is kept as outcome unknown")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation}: FlexShopper may have carried out the request, so its outcome is unknown ({Reason})")]
     private static partial void LogOutcomeUnknown(ILogger logger, string operation, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Operation}: an earlier attempt with this Idempotency-Key has an unknown outcome; reading FlexShopper's state first")]

@@ -133,8 +133,9 @@ public sealed class LeaseService(IFlexShopperClient flexShopper) : ILeaseService
         }
         catch (FlexShopperApiException ex) when (ex is { Kind: FlexShopperErrorKind.NotFound, Code: "LeaseNotFound" })
         {
-            // Our attempt would have created this customer's lease: the transaction id belongs to someone else's.
-            throw new OutcomeUnverifiableException($"transaction {transactionId} holds a lease this customer cannot read (the transaction id is taken)");
+            // Our attempt would have created this customer's lease: the transaction id most likely belongs to someone
+            // else's lease, and sending again would reuse it.
+            throw new OutcomeUnverifiableException($"transaction {transactionId} holds a lease this customer cannot read (is the transaction id another customer's?)");
         }
 
         return new CreatedLease
