@@ -2,6 +2,7 @@ using FlexFunctions.Tests.Emulator;
 using FlexFunctions.Tests.Http;
 using FlexFunctions.Tests.Infrastructure;
 using FlexShopper.Emulator;
+using Xunit.Abstractions;
 
 namespace FlexFunctions.Tests.EndToEnd;
 
@@ -12,14 +13,14 @@ namespace FlexFunctions.Tests.EndToEnd;
 /// times at once, then once more and once more. FlexShopper applied the step exactly once (the emulator's own apply
 /// count) and received it exactly once, and every retry got the real outcome.
 /// </summary>
-public sealed class LostAnswerTests
+public sealed class LostAnswerTests(ITestOutputHelper output)
 {
     private const string Ssn = "123456781"; // approved, $2,000 limit
 
     [Fact]
     public async Task Create_customer_whose_answer_was_lost_is_created_once_and_the_retry_says_sign_in()
     {
-        await using var bed = await Bed.StartAsync();
+        await using var bed = await Bed.StartAsync(output);
         const string email = "lost.signup@example.com";
 
         var outcomes = await bed.LoseThenRetryAsync("/v3/users", () => bed.Store.CreateCustomerAsync(email, "signup-lost"));
@@ -42,7 +43,7 @@ public sealed class LostAnswerTests
     [InlineData(true)]
     public async Task Add_payment_method_whose_answer_was_lost_is_added_once(bool card)
     {
-        await using var bed = await Bed.StartAsync();
+        await using var bed = await Bed.StartAsync(output);
         var userId = await bed.SignedInAsync("lost.payment@example.com");
 
         var outcomes = await bed.LoseThenRetryAsync("/v3/paymentMethods/add", () => bed.Store.AddPaymentMethodAsync(card, "payment-lost"));
@@ -61,7 +62,7 @@ public sealed class LostAnswerTests
     [Fact]
     public async Task Create_lease_whose_answer_was_lost_is_created_once_and_the_retry_gets_that_lease()
     {
-        await using var bed = await Bed.StartAsync();
+        await using var bed = await Bed.StartAsync(output);
         await bed.SignedInAsync("lost.lease@example.com");
         await bed.ApprovedAsync();
 
@@ -83,7 +84,7 @@ public sealed class LostAnswerTests
     public async Task Sign_whose_answer_timed_out_is_signed_once_however_the_store_retries()
     {
         // The incident: FlexShopper signs, our call times out waiting, the store retries with the same key.
-        await using var bed = await Bed.StartAsync(attemptTimeout: "00:00:00.500", hangMs: 30_000);
+        await using var bed = await Bed.StartAsync(output, attemptTimeout: "00:00:00.500", hangMs: 30_000);
         await bed.SignedInAsync("lost.sign@example.com");
         await bed.ApprovedAsync();
         var leaseId = await bed.LeaseAsync("order-7002");
@@ -103,7 +104,7 @@ public sealed class LostAnswerTests
     [Fact]
     public async Task Finalize_whose_answer_was_lost_is_finalized_once_and_the_retry_gets_its_numbers()
     {
-        await using var bed = await Bed.StartAsync();
+        await using var bed = await Bed.StartAsync(output);
         await bed.SignedInAsync("lost.finalize@example.com");
         await bed.ApprovedAsync();
         var leaseId = await bed.LeaseAsync("order-7003");
@@ -125,7 +126,7 @@ public sealed class LostAnswerTests
     [Fact]
     public async Task A_sign_that_never_reached_FlexShopper_is_sent_again_once_the_lease_proves_it_unsigned()
     {
-        await using var bed = await Bed.StartAsync();
+        await using var bed = await Bed.StartAsync(output);
         await bed.SignedInAsync("hung.sign@example.com");
         await bed.ApprovedAsync();
         var leaseId = await bed.LeaseAsync("order-7004");
@@ -147,7 +148,7 @@ public sealed class LostAnswerTests
     [Fact]
     public async Task A_create_lease_that_never_reached_FlexShopper_is_sent_again_once_the_transaction_proves_absent()
     {
-        await using var bed = await Bed.StartAsync();
+        await using var bed = await Bed.StartAsync(output);
         await bed.SignedInAsync("hung.lease@example.com");
         await bed.ApprovedAsync();
 
@@ -165,7 +166,7 @@ public sealed class LostAnswerTests
     [Fact]
     public async Task While_FlexShoppers_state_cannot_be_read_the_outcome_stays_unknown_and_nothing_is_sent()
     {
-        await using var bed = await Bed.StartAsync();
+        await using var bed = await Bed.StartAsync(output);
         await bed.SignedInAsync("unreadable.sign@example.com");
         await bed.ApprovedAsync();
         var leaseId = await bed.LeaseAsync("order-7006");
@@ -190,7 +191,7 @@ public sealed class LostAnswerTests
     [Fact]
     public async Task Without_an_Idempotency_Key_a_lost_answer_is_said_to_be_unknown_and_never_resent_by_us()
     {
-        await using var bed = await Bed.StartAsync();
+        await using var bed = await Bed.StartAsync(output);
         await bed.SignedInAsync("keyless.sign@example.com");
         await bed.ApprovedAsync();
         var leaseId = await bed.LeaseAsync("order-7007");
@@ -219,12 +220,14 @@ public sealed class LostAnswerTests
     {
         private readonly TestServices _app;
         private readonly int _hangMs;
+        private readonly ITestOutputHelper _output;
 
-        private Bed(RunningEmulator emulator, TestServices app, int hangMs)
+        private Bed(RunningEmulator emulator, TestServices app, int hangMs, ITestOutputHelper output)
         {
             Emulator = emulator;
             _app = app;
             _hangMs = hangMs;
+            _output = output;
             Store = new AppDriver(app, emulator);
         }
 
@@ -232,14 +235,15 @@ public sealed class LostAnswerTests
 
         public AppDriver Store { get; }
 
+        /// <param name="output">Where each step's figures are printed.</param>
         /// <param name="attemptTimeout">The client's attempt timeout: shorter than <paramref name="hangMs"/> to lose the answer to a timeout.</param>
         /// <param name="hangMs">How long a lost answer is withheld before the emulator answers 504 in its place.</param>
-        public static async Task<Bed> StartAsync(string attemptTimeout = "00:00:05", int hangMs = 200)
+        public static async Task<Bed> StartAsync(ITestOutputHelper output, string attemptTimeout = "00:00:05", int hangMs = 200)
         {
             var emulator = await RunningEmulator.StartAsync();
             var settings = emulator.AppSettings();
             settings["FlexShopper:AttemptTimeout"] = attemptTimeout;
-            return new Bed(emulator, HttpApp.Build(settings), hangMs);
+            return new Bed(emulator, HttpApp.Build(settings), hangMs, output);
         }
 
         public async Task<string> SignedInAsync(string email)
@@ -291,6 +295,10 @@ public sealed class LostAnswerTests
             Assert.All(answered, r => Assert.Equal(answered[0].Body, r.Body));
             Assert.Equal("true", twice.Headers["Idempotent-Replayed"].ToString());
             Assert.Equal(1, Sends(path));
+            var applies = string.Join(", ", Emulator.State.Applies.Select(a => $"{a.Step} x{a.Count}"));
+            static string Said(HttpResult r) => Code(r) is { } code ? $"{r.Status} {code}" : r.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _output.WriteLine($"{path}: answer lost, then 3 concurrent retries ({string.Join(", ", concurrent.Select(Said))}) and 2 sequential ({Said(once)}, {Said(twice)}); "
+                              + $"sent to FlexShopper {Sends(path)} time(s); emulator applies: {applies}");
             return answered;
         }
 
