@@ -51,10 +51,13 @@ public static partial class EmulatorApp
         {
             v3.Use((ctx, next) => InjectFaults(ctx, next, state));
             v3.Use((ctx, next) => Gateway(ctx, next, state));
+            v3.Use((ctx, next) => CountApplies(ctx, next, state));
         });
 
         MapV3(app.MapGroup("/v3"), state);
-        MapAdmin(app.MapGroup("/__admin"), state);
+        var admin = app.MapGroup("/__admin");
+        MapAdmin(admin, state);
+        MapApplies(admin, state);
         app.MapFallback("/v3/{**path}", () => Results.Json(new GatewayMessage("no Route matched with those values"), Json.GatewayMessage, statusCode: 404));
         return app;
     }
@@ -200,17 +203,7 @@ public static partial class EmulatorApp
         v3.MapPost("/user/exists", async Task<IResult> (HttpContext ctx) => Ok(state.DeepExists(await Body(ctx, Json.DeepExistsBody)), Json.DataEnvelopeDeepExistsData));
         v3.MapPost("/paymentMethods/child-transaction-key", () =>
             Results.Json(new ChildKeyData("Success", Guid.NewGuid().ToString()), Json.ChildKeyData));
-        v3.MapPost("/paymentMethods/add", async Task<IResult> (HttpContext ctx) =>
-        {
-            Customer(ctx, state);
-            var body = await Body(ctx, Json.AddPaymentMethodBody);
-            if ((body.Ach is null) == (body.Token is null))
-            {
-                throw ApiError.Validation("ach", "Send exactly one of 'ach' or 'token'.");
-            }
-
-            return Ok(new EmptyData(), Json.DataEnvelopeEmptyData);
-        });
+        MapPaymentMethods(v3, state);
 
         // Customer authentication
         v3.MapPost("/users/{userId}/send-passcode", async Task<IResult> (HttpContext ctx, string userId) =>

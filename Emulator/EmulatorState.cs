@@ -212,6 +212,8 @@ public sealed partial class EmulatorState
             _violations.Clear();
             _duplicates.Clear();
             _requests.Clear();
+            ResetApplies();
+            ResetPaymentMethods();
         }
     }
 
@@ -892,6 +894,8 @@ public sealed partial class EmulatorState
         ShippingCost = t.ShippingCost,
         OrderId = t.OrderId,
         Lease = new LeaseRefData(t.LeaseId, t.Signed ? "signed" : "pending"),
+        LeaseNumber = t.LeaseNumber,
+        LoanNumber = t.LoanNumber,
         Items = [.. t.Items.Select(i => new TransactionItemData(i.Sku, i.Description, i.Brand, i.Cost, i.Quantity, new Dictionary<string, int>
         {
             ["signed"] = i.Signed,

@@ -132,6 +132,10 @@ public sealed record TransactionData
     public string? OrderId { get; init; }
     public required LeaseRefData Lease { get; init; }
     public required List<TransactionItemData> Items { get; init; }
+
+    /// <summary>Once finalized (absent before): the app's [INF] in its PurchaseTransaction model.</summary>
+    public string? LeaseNumber { get; init; }
+    public string? LoanNumber { get; init; }
 }
 
 public sealed record TransactionItemData(string Sku, string Description, string Brand, decimal Cost, int Quantity, Dictionary<string, int> QuantityByStatus);

@@ -11,6 +11,7 @@ namespace FlexFunctions.Functions.Http;
 public sealed class ApplicationFunctions(ApiEndpoint api, IApplicationService applications)
 {
     private static readonly ApplicationsJson Json = ApplicationsJson.Default;
+    private static readonly EndpointRules AddPaymentMethodRules = EndpointRules.ForCustomer with { IdempotentOperation = "AddPaymentMethod" };
 
     [Function(nameof(StartApplication))]
     public Task<IActionResult> StartApplication(
@@ -46,10 +47,10 @@ public sealed class ApplicationFunctions(ApiEndpoint api, IApplicationService ap
     [Function(nameof(AddPaymentMethod))]
     public Task<IActionResult> AddPaymentMethod(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/payment-methods")] HttpRequest request, CancellationToken cancellationToken) =>
-        api.RunAsync(request, EndpointRules.ForCustomer, async call =>
+        api.RunAsync(request, AddPaymentMethodRules, async call =>
         {
             var (input, problem) = call.Bind(Json.PaymentMethodInput);
-            return problem ?? JsonResponse.Created(await applications.AddPaymentMethodAsync(call.Customer, input!, cancellationToken), Json.PaymentMethodAdded);
+            return problem ?? JsonResponse.Created(await applications.AddPaymentMethodAsync(call.Customer, input!, call.Attempt, cancellationToken), Json.PaymentMethodAdded);
         }, cancellationToken);
 
     [Function(nameof(GetPaymentChildKey))]

@@ -11,6 +11,7 @@ namespace FlexFunctions.Functions.Http;
 public sealed class CustomerFunctions(ApiEndpoint api, ICustomerAuthService customers)
 {
     private static readonly CustomerAuthJson Json = CustomerAuthJson.Default;
+    private static readonly EndpointRules CreateRules = EndpointRules.Store with { IdempotentOperation = "CreateCustomer" };
 
     [Function(nameof(LookupCustomer))]
     public Task<IActionResult> LookupCustomer(
@@ -34,10 +35,16 @@ public sealed class CustomerFunctions(ApiEndpoint api, ICustomerAuthService cust
     [Function(nameof(CreateCustomer))]
     public Task<IActionResult> CreateCustomer(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/customers")] HttpRequest request, CancellationToken cancellationToken) =>
-        api.RunAsync(request, EndpointRules.Store, async call =>
+        api.RunAsync(request, CreateRules, async call =>
         {
             var (input, problem) = call.Bind(Json.CreateCustomerInput);
-            return problem ?? JsonResponse.Created(await customers.CreateAsync(input!, cancellationToken), Json.SessionResult);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            var outcome = await customers.CreateAsync(input!, call.Attempt, cancellationToken);
+            return outcome.Session is { } session ? JsonResponse.Created(session, Json.SessionResult) : Problems.SignInRequired(outcome.UserId);
         }, cancellationToken);
 
     [Function(nameof(RequestPasscode))]

@@ -21,7 +21,7 @@ public sealed class LeaseFunctions(ApiEndpoint api, ILeaseService leases)
         api.RunAsync(request, CreateRules, async call =>
         {
             var (input, problem) = call.Bind(Json.CreateLeaseInput);
-            return problem ?? JsonResponse.Created(await leases.CreateAsync(call.Customer, input!, cancellationToken), Json.CreatedLease);
+            return problem ?? JsonResponse.Created(await leases.CreateAsync(call.Customer, input!, call.Attempt, cancellationToken), Json.CreatedLease);
         }, cancellationToken);
 
     [Function(nameof(GetLease))]
@@ -45,7 +45,7 @@ public sealed class LeaseFunctions(ApiEndpoint api, ILeaseService leases)
             }
 
             var (input, problem) = call.Bind(Json.SignLeaseInput);
-            return problem ?? JsonResponse.Ok(await leases.SignAsync(call.Customer, leaseId, input!, cancellationToken), Json.SignedLease);
+            return problem ?? JsonResponse.Ok(await leases.SignAsync(call.Customer, leaseId, input!, call.Attempt, cancellationToken), Json.SignedLease);
         }, cancellationToken);
 
     [Function(nameof(Checkout))]
@@ -63,7 +63,7 @@ public sealed class LeaseFunctions(ApiEndpoint api, ILeaseService leases)
         api.RunAsync(request, FinalizeRules, async call =>
         {
             var bad = FieldErrors.Problem(nameof(id), id, FieldRules.Identifier);
-            return bad ?? JsonResponse.Ok(await leases.FinalizeAsync(id, cancellationToken), Json.FinalizeResult);
+            return bad ?? JsonResponse.Ok(await leases.FinalizeAsync(id, call.Attempt, cancellationToken), Json.FinalizeResult);
         }, cancellationToken);
 
     [Function(nameof(GetTransaction))]

@@ -1,5 +1,6 @@
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
+using FlexFunctions.Shared.Idempotency;
 using FlexFunctions.Shared.InputRules;
 
 namespace FlexFunctions.Shared.Applications;
@@ -13,7 +14,12 @@ public interface IApplicationService
 
     /// <summary>Callers check <see cref="FieldRules.RoutingNumber"/> first: a bad checksum never reaches FlexShopper.</summary>
     Task<RoutingNumberInfo> ValidateRoutingNumberAsync(string routing, CancellationToken cancellationToken = default);
-    Task<PaymentMethodAdded> AddPaymentMethodAsync(CustomerCredential customer, PaymentMethodInput input, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Adds the payment method. After an attempt whose outcome is unknown it first reads the customer's payment
+    /// methods (see <see cref="PaymentMethodMatch"/>): one matching is the method added; none with its last four
+    /// digits proves nothing happened.
+    /// </summary>
+    Task<PaymentMethodAdded> AddPaymentMethodAsync(CustomerCredential customer, PaymentMethodInput input, IdempotentAttempt attempt, CancellationToken cancellationToken = default);
     Task<ChildKeyResult> GetChildKeyAsync(CancellationToken cancellationToken = default);
 }
 
@@ -38,10 +44,25 @@ public sealed class ApplicationService(IFlexShopperClient flexShopper) : IApplic
         return flexShopper.ValidateRoutingNumberAsync(routing, cancellationToken);
     }
 
-    public async Task<PaymentMethodAdded> AddPaymentMethodAsync(CustomerCredential customer, PaymentMethodInput input, CancellationToken cancellationToken = default)
+    public async Task<PaymentMethodAdded> AddPaymentMethodAsync(CustomerCredential customer, PaymentMethodInput input, IdempotentAttempt attempt, CancellationToken cancellationToken = default)
     {
-        await flexShopper.AddPaymentMethodAsync(customer, input.ToRequest(), cancellationToken).ConfigureAwait(false);
-        return new PaymentMethodAdded(true, input.Ach is not null ? "ach" : "card");
+        ArgumentNullException.ThrowIfNull(attempt);
+        var request = input.ToRequest();
+        var added = new PaymentMethodAdded(true, input.Ach is not null ? "ach" : "card");
+        if (attempt.EarlierOutcomeUnknown)
+        {
+            var methods = await flexShopper.ListPaymentMethodsAsync(customer, cancellationToken).ConfigureAwait(false);
+            switch (PaymentMethodMatch.Find(methods, request))
+            {
+                case PaymentMethodPresence.Found:
+                    return added;
+                case PaymentMethodPresence.Undecidable:
+                    throw new OutcomeUnverifiableException("the card has no last four digits to find among the customer's payment methods");
+            }
+        }
+
+        await flexShopper.AddPaymentMethodAsync(customer, request, cancellationToken).ConfigureAwait(false);
+        return added;
     }
 
     public async Task<ChildKeyResult> GetChildKeyAsync(CancellationToken cancellationToken = default) =>

@@ -2,6 +2,7 @@ using Azure;
 using FlexFunctions.Shared.AbuseLimits;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
+using FlexFunctions.Shared.Idempotency;
 using Microsoft.Extensions.Logging;
 
 namespace FlexFunctions.Shared.CustomerAuth;
@@ -11,11 +12,19 @@ public interface ICustomerAuthService
 {
     Task<LookupResult> LookupAsync(string email, CancellationToken cancellationToken = default);
     Task<DeepUserExistsResult> VerifyAsync(DeepVerifyInput input, CancellationToken cancellationToken = default);
-    Task<SessionResult> CreateAsync(CreateCustomerInput input, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Creates the FlexShopper user. After an attempt whose outcome is unknown it first asks whether the email is
+    /// registered (Verify User Exists): if it is, the earlier attempt created the account, whose session was lost
+    /// with the answer, and the outcome says a passcode sign-in is needed; if not, nothing happened and it creates.
+    /// </summary>
+    Task<SignUpOutcome> CreateAsync(CreateCustomerInput input, IdempotentAttempt attempt, CancellationToken cancellationToken = default);
     Task<PasscodeSent> RequestPasscodeAsync(string userId, PasscodeRequestInput input, CancellationToken cancellationToken = default);
     Task<SessionResult> LoginAsync(string userId, LoginInput input, CancellationToken cancellationToken = default);
     Task<FlexShopperUser> GetMeAsync(CustomerCredential customer, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Sign-up's outcome: the new customer's session, or no session when an earlier attempt created the account and the customer must sign in with a passcode.</summary>
+public sealed record SignUpOutcome(string UserId, SessionResult? Session);
 
 public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, CustomerSessions sessions, IAbuseLimiter limits, ILogger<CustomerAuthService> logger) : ICustomerAuthService
 {
@@ -28,13 +37,21 @@ public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, 
     public Task<DeepUserExistsResult> VerifyAsync(DeepVerifyInput input, CancellationToken cancellationToken = default) =>
         flexShopper.DeepUserExistsAsync(input.ToRequest(), cancellationToken);
 
-    public async Task<SessionResult> CreateAsync(CreateCustomerInput input, CancellationToken cancellationToken = default)
+    public async Task<SignUpOutcome> CreateAsync(CreateCustomerInput input, IdempotentAttempt attempt, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(attempt);
+        if (attempt.EarlierOutcomeUnknown
+            && await flexShopper.UserExistsAsync(input.Email!, cancellationToken).ConfigureAwait(false) is { Exists: true, UserId: { Length: > 0 } existing })
+        {
+            // FlexShopper hands a customer token out only when it creates the user, or at a passcode login.
+            return new SignUpOutcome(existing, null);
+        }
+
         var created = await flexShopper.CreateUserAsync(
             new CreateUserRequest(input.FirstName!.Trim(), input.LastName!.Trim(), input.Email!) { Locale = input.Locale },
             cancellationToken).ConfigureAwait(false);
         var session = sessions.Seal(created.Credential);
-        return new SessionResult(created.UserId, session.Value, session.ExpiresAt);
+        return new SignUpOutcome(created.UserId, new SessionResult(created.UserId, session.Value, session.ExpiresAt));
     }
 
     public async Task<PasscodeSent> RequestPasscodeAsync(string userId, PasscodeRequestInput input, CancellationToken cancellationToken = default)

@@ -93,6 +93,18 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
         return SendAsync(Post("AddPaymentMethod", FlexShopperPaths.AddPaymentMethod, request, Json.AddPaymentMethodRequest) with { Customer = customer }, Ignore, cancellationToken);
     }
 
+    public async Task<IReadOnlyList<PaymentMethodSummary>> ListPaymentMethodsAsync(CustomerCredential customer, CancellationToken cancellationToken = default)
+    {
+        // The schema says {"data": [...]}; the page's sample is a bare array: both are read.
+        var call = Get("ListPaymentMethods", FlexShopperPaths.CustomerPaymentMethods) with { Customer = customer };
+        var (methods, _) = await SendAsync(call, root => (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("data", out var data) ? data : root) switch
+        {
+            { ValueKind: JsonValueKind.Array } list => list.Deserialize(Json.IReadOnlyListPaymentMethodSummary),
+            _ => null,
+        }, cancellationToken).ConfigureAwait(false);
+        return methods;
+    }
+
     // ---- Customer authentication ----
 
     public Task SendPasscodeAsync(string userId, PasscodeTransport transport, CancellationToken cancellationToken = default)
@@ -344,7 +356,17 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
         {
             var error = ErrorFrom(call, key, response, parsed ? root : null);
             LogCallFailed(_logger, call.Operation, (int)response.StatusCode, error.Code, elapsed.TotalMilliseconds);
+            if (!call.IsRead && error.StatusCode is { } failed && (int)failed >= 500 && !FlexShopperApiException.NotAppliedStatus(failed))
+            {
+                FlexShopperWrites.PossiblyCarriedOut(); // a 500/502/504 can follow the change upstream
+            }
+
             throw error;
+        }
+
+        if (!call.IsRead)
+        {
+            FlexShopperWrites.CarriedOut(); // even if the body below turns out unreadable
         }
 
         if (!parsed && !(body.Length == 0 && ReferenceEquals(read, Ignore)))
@@ -436,6 +458,7 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
 
         request.Options.Set(RetrySafe, call.IsRetrySafe);
         request.Options.Set(RetryOnUnknownOutcome, call.IsRead);
+        cancellationToken.ThrowIfCancellationRequested(); // given up before sending: certainly not acted on
         try
         {
             return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
@@ -443,6 +466,11 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException
                                    || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            if (!call.IsRead && ex is not BrokenCircuitException && !FlexShopperApiException.NotSent(ex))
+            {
+                FlexShopperWrites.PossiblyCarriedOut(); // sent, and no answer came back
+            }
+
             var what = ex switch
             {
                 BrokenCircuitException => "the circuit to FlexShopper is open",
@@ -455,6 +483,12 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
                 Operation = call.Describe,
                 RetryAfter = ex is BrokenCircuitException broken ? broken.RetryAfter : null,
             };
+        }
+        catch (OperationCanceledException) when (!call.IsRead)
+        {
+            // Our caller gave up while the write was on its way: FlexShopper may have it.
+            FlexShopperWrites.PossiblyCarriedOut();
+            throw;
         }
     }
 

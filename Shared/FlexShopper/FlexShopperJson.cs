@@ -20,6 +20,7 @@ namespace FlexFunctions.Shared.FlexShopper;
 [JsonSerializable(typeof(DeepUserExistsResult))]
 [JsonSerializable(typeof(ChildKeyResponse))]
 [JsonSerializable(typeof(AddPaymentMethodRequest))]
+[JsonSerializable(typeof(IReadOnlyList<PaymentMethodSummary>))]
 [JsonSerializable(typeof(SendPasscodeBody))]
 [JsonSerializable(typeof(PasscodeLoginBody))]
 [JsonSerializable(typeof(TokenData))]

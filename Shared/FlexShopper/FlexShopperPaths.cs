@@ -16,6 +16,9 @@ public static class FlexShopperPaths
     public const string ChildTransactionKey = "paymentMethods/child-transaction-key";
     public const string AddPaymentMethod = "paymentMethods/add";
 
+    /// <summary>[INF] Get Payment Methods is documented only in the 3.0-beta pages, not in the legacy set.</summary>
+    public const string CustomerPaymentMethods = "customers/me/payment-methods";
+
     public static string SendPasscode(string userId) => $"users/{Uri.EscapeDataString(userId)}/send-passcode";
     public static string PasscodeLogin(string userId) => $"users/{Uri.EscapeDataString(userId)}/passcode-login";
 

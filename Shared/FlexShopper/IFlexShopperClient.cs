@@ -16,6 +16,7 @@ public interface IFlexShopperClient
     Task<DeepUserExistsResult> DeepUserExistsAsync(DeepUserExistsRequest request, CancellationToken cancellationToken = default);
     Task<string> GetLoanPaymentProChildKeyAsync(CancellationToken cancellationToken = default);
     Task AddPaymentMethodAsync(CustomerCredential customer, AddPaymentMethodRequest request, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<PaymentMethodSummary>> ListPaymentMethodsAsync(CustomerCredential customer, CancellationToken cancellationToken = default);
 
     // Customer authentication: the passcode is never retried, logged or kept.
     Task SendPasscodeAsync(string userId, PasscodeTransport transport, CancellationToken cancellationToken = default);

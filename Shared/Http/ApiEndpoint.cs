@@ -22,7 +22,11 @@ public sealed record EndpointRules
     /// <summary>The route acts for a signed-in customer: <c>X-Customer-Session</c> is required.</summary>
     public bool Customer { get; init; }
 
-    /// <summary>Set on routes that honour <c>Idempotency-Key</c> (create lease, sign lease, finalize).</summary>
+    /// <summary>
+    /// Set on the steps FlexShopper may carry out without our hearing (create lease, sign lease, finalize, create
+    /// customer, add payment method): they honour <c>Idempotency-Key</c>, and an attempt whose outcome is unknown
+    /// answers <c>OutcomeUnknown</c> instead of inviting a blind resend.
+    /// </summary>
     public string? IdempotentOperation { get; init; }
 
     public long BodyLimitBytes { get; init; } = JsonBody.DefaultLimitBytes;
@@ -41,6 +45,9 @@ public sealed class ApiCall(HttpRequest request, byte[] body, CustomerCredential
     /// <summary>The signed-in customer's credential on customer routes; null on store routes.</summary>
     public CustomerCredential? CustomerOrNull => customer;
 
+    /// <summary>This attempt, and whether an earlier one with the same <c>Idempotency-Key</c> has an unknown outcome.</summary>
+    public IdempotentAttempt Attempt { get; internal set; } = new(DateTimeOffset.UtcNow);
+
     /// <summary>Parses and validates the body; the problem names each bad field.</summary>
     public (T? Value, IActionResult? Problem) Bind<T>(JsonTypeInfo<T> type)
         where T : class => JsonBody.Parse(body, type, limits);
@@ -50,7 +57,7 @@ public sealed class ApiCall(HttpRequest request, byte[] body, CustomerCredential
 /// What every HTTP function shares, in one order: body size limit, webhook signature, customer session,
 /// <c>Idempotency-Key</c>, then the route's own work, with every failure mapped to a problem document.
 /// </summary>
-public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSessions sessions, IIdempotencyStore idempotency, ILogger<ApiEndpoint> logger, IOptions<OrderLimitsOptions> orderLimits)
+public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSessions sessions, IIdempotencyStore idempotency, TimeProvider time, ILogger<ApiEndpoint> logger, IOptions<OrderLimitsOptions> orderLimits)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
@@ -96,13 +103,18 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
             }
         }
 
-        var call = new ApiCall(request, body, customer, orderLimits.Value);
+        var call = new ApiCall(request, body, customer, orderLimits.Value) { Attempt = new IdempotentAttempt(time.GetUtcNow()) };
         try
         {
             string? key = request.Headers[IdempotencyKeyHeader];
-            if (rules.IdempotentOperation is null || string.IsNullOrEmpty(key))
+            if (rules.IdempotentOperation is null)
             {
                 return await GuardAsync(call, rules, handle, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (string.IsNullOrEmpty(key))
+            {
+                return await RunWithoutKeyAsync(call, rules, rules.IdempotentOperation, handle, cancellationToken).ConfigureAwait(false);
             }
 
             if (key.Length > 255)
@@ -140,18 +152,29 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
                     "Use a new key for a new request.", "IdempotencyKeyReused");
         }
 
-        IActionResult result;
-        try
+        call.Attempt = new IdempotentAttempt(begin.StartedAt, begin.EarlierUnknownAt);
+        if (begin.EarlierUnknownAt is not null)
         {
-            result = await GuardAsync(call, rules, handle, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await ForgetAsync(operation, key, begin.ETag).ConfigureAwait(false);
-            throw;
+            LogReconciling(logger, operation);
         }
 
-        var recorded = await RecordedResponse.CaptureAsync(result, call.Request.HttpContext).ConfigureAwait(false);
+        var attempt = await AttemptAsync(call, rules, handle, cancellationToken).ConfigureAwait(false);
+        if (attempt.Unverifiable is { } reason)
+        {
+            // FlexShopper's state could not settle the earlier attempt: nothing was sent, it stays unknown.
+            await MarkUnknownAsync(operation, key, begin, begin.EarlierUnknownAt ?? begin.StartedAt, "unverifiable: " + reason).ConfigureAwait(false);
+            return attempt.Result;
+        }
+
+        var recorded = await RecordedResponse.CaptureAsync(attempt.Result, call.Request.HttpContext).ConfigureAwait(false);
+        if (attempt.MayHaveActed && !IsSuccess(recorded.StatusCode))
+        {
+            // FlexShopper carried out this attempt or may have, and its answer did not reach us (or we failed after
+            // it): the key stays "outcome unknown" and the retry reads FlexShopper's state before anything is sent.
+            await MarkUnknownAsync(operation, key, begin, begin.StartedAt, StatusReason(recorded.StatusCode)).ConfigureAwait(false);
+            return OutcomeUnknown(operation, keyed: true);
+        }
+
         if (IsFinal(recorded.StatusCode))
         {
             try
@@ -161,16 +184,82 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
             catch (RequestFailedException ex)
             {
                 // The work is done (a lease created, a lease signed): answer with it rather than a 503 that invites a
-                // retry. The pending record stays and answers 409 to a duplicate until it expires.
+                // retry. The pending record goes stale and a later retry settles it from FlexShopper's state.
                 LogOutcomeNotRecorded(logger, operation, ex.Status);
             }
 
             return recorded;
         }
 
-        // Worth retrying with the same key (FlexShopper down, rate limited, session expired): forget this attempt.
+        if (begin.EarlierUnknownAt is { } earlier)
+        {
+            // This attempt certainly did not act (say, FlexShopper's state could not be read), but the earlier one
+            // may have: still unknown.
+            await MarkUnknownAsync(operation, key, begin, earlier, StatusReason(recorded.StatusCode)).ConfigureAwait(false);
+            return OutcomeUnknown(operation, keyed: true, recorded);
+        }
+
+        // FlexShopper certainly did not act (it was down, refused for now, or never reached): the same key can try again.
         await ForgetAsync(operation, key, begin.ETag).ConfigureAwait(false);
-        return result;
+        return attempt.Result;
+    }
+
+    /// <summary>A step sent without <c>Idempotency-Key</c>: nothing is recorded, and a lost answer is said to be lost.</summary>
+    private async Task<IActionResult> RunWithoutKeyAsync(ApiCall call, EndpointRules rules, string operation, Func<ApiCall, Task<IActionResult>> handle, CancellationToken cancellationToken)
+    {
+        var attempt = await AttemptAsync(call, rules, handle, cancellationToken).ConfigureAwait(false);
+        if (!attempt.MayHaveActed)
+        {
+            return attempt.Result;
+        }
+
+        var recorded = await RecordedResponse.CaptureAsync(attempt.Result, call.Request.HttpContext).ConfigureAwait(false);
+        if (IsSuccess(recorded.StatusCode))
+        {
+            return recorded;
+        }
+
+        LogOutcomeUnknown(logger, operation, StatusReason(recorded.StatusCode) + ", no Idempotency-Key");
+        return OutcomeUnknown(operation, keyed: false);
+    }
+
+    /// <summary>
+    /// Runs the step once, watching its FlexShopper writes: <see cref="Attempted.MayHaveActed"/> is true when one was
+    /// carried out or may have been (whatever the answer mapped to).
+    /// </summary>
+    private async Task<Attempted> AttemptAsync(ApiCall call, EndpointRules rules, Func<ApiCall, Task<IActionResult>> handle, CancellationToken cancellationToken)
+    {
+        using var writes = FlexShopperWrites.Track();
+        string? unverifiable = null;
+        var result = await GuardAsync(call, rules, async c =>
+        {
+            try
+            {
+                return await handle(c).ConfigureAwait(false);
+            }
+            catch (OutcomeUnverifiableException ex)
+            {
+                unverifiable = ex.Message;
+                return OutcomeUnverifiable(ex.Message);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return new Attempted(result, writes.MayHaveActed, unverifiable);
+    }
+
+    private sealed record Attempted(IActionResult Result, bool MayHaveActed, string? Unverifiable);
+
+    private async Task MarkUnknownAsync(string operation, string key, IdempotencyBegin begin, DateTimeOffset attemptedAt, string reason)
+    {
+        LogOutcomeUnknown(logger, operation, reason);
+        try
+        {
+            await idempotency.MarkUnknownAsync(operation, key, begin.ETag, attemptedAt, reason, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex)
+        {
+            // The pending record stays; once stale it is treated as unknown all the same.
+            LogOutcomeNotRecorded(logger, operation, ex.Status);
+        }
     }
 
     /// <summary>Drops an attempt's pending record; if storage fails too, the record simply expires.</summary>
@@ -185,6 +274,30 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
             LogOutcomeNotRecorded(logger, operation, ex.Status);
         }
     }
+
+    /// <summary>
+    /// 503 <c>OutcomeUnknown</c>: FlexShopper may have carried the step out. With a key, the store retries with the
+    /// same key and gets the real outcome, read from FlexShopper's state; without one, nothing can settle it here.
+    /// </summary>
+    private static IActionResult OutcomeUnknown(string operation, bool keyed, RecordedResponse? cause = null) =>
+        Problems.Status(StatusCodes.Status503ServiceUnavailable, "FlexShopper may have carried out this request: its outcome is unknown.",
+            keyed
+                ? $"Retry with the same Idempotency-Key: the retry first reads FlexShopper's state and answers the real outcome of {operation}; "
+                  + "it is sent again only if that state proves nothing happened." + (cause is null ? "" : $" This attempt could not settle it ({StatusReason(cause.StatusCode)}).")
+                : $"No Idempotency-Key was sent, so the outcome of {operation} cannot be settled for you: check FlexShopper's state before sending it again, "
+                  + "and send an Idempotency-Key so a retry is settled from that state.",
+            "OutcomeUnknown", TimeSpan.FromSeconds(5));
+
+    /// <summary>409 <c>OutcomeUnverifiable</c>: FlexShopper's state can tell neither way; nothing is sent again.</summary>
+    private static IActionResult OutcomeUnverifiable(string reason) =>
+        Problems.Status(StatusCodes.Status409Conflict, "An earlier attempt with this Idempotency-Key may have been carried out, and FlexShopper's state cannot tell.",
+            $"Nothing was sent again ({reason}). Ask FlexShopper whether it was carried out: if it was not, send the request with a new Idempotency-Key; "
+            + "retrying with this key reads FlexShopper's state again.", "OutcomeUnverifiable");
+
+    private static string StatusReason(int status) =>
+        status == 499 ? "the call was cancelled" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the attempt ended with {status}");
+
+    private static bool IsSuccess(int status) => status is >= 200 and < 300;
 
     private IActionResult DependencyUnavailable(RequestFailedException ex)
     {
@@ -254,4 +367,10 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The idempotency record for {Operation} could not be updated (storage answered {Status}); it will expire")]
     private static partial void LogOutcomeNotRecorded(ILogger logger, string operation, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation}: FlexShopper may have carried out the request, so its outcome is unknown ({Reason})")]
+    private static partial void LogOutcomeUnknown(ILogger logger, string operation, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Operation}: an earlier attempt with this Idempotency-Key has an unknown outcome; reading FlexShopper's state first")]
+    private static partial void LogReconciling(ILogger logger, string operation);
 }

@@ -46,6 +46,25 @@ public static class Problems
         return Result(problem, retryAfter);
     }
 
+    /// <summary>
+    /// 409 <c>SignInRequired</c>: an earlier sign-up attempt with this Idempotency-Key created the account, but the
+    /// session went with its lost answer; the customer signs in with a passcode.
+    /// </summary>
+    public static IActionResult SignInRequired(string userId)
+    {
+        var problem = new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = "The customer's account exists: sign the customer in with a passcode.",
+            Detail = "An earlier attempt with this Idempotency-Key created the account, but its answer (with the session) was lost. "
+                     + $"Request a passcode (POST v1/customers/{userId}/passcode) and log in.",
+            Type = "https://httpstatuses.io/409",
+        };
+        problem.Extensions["code"] = "SignInRequired";
+        problem.Extensions["userId"] = userId;
+        return Result(problem);
+    }
+
     public static IActionResult PayloadTooLarge(long limitBytes) =>
         Status(StatusCodes.Status413PayloadTooLarge, "The request body is too large.",
             $"Bodies are limited to {limitBytes.ToString(CultureInfo.InvariantCulture)} bytes.");

@@ -10,7 +10,10 @@ namespace FlexFunctions.Shared.Idempotency;
 /// <summary>What <see cref="IIdempotencyStore.BeginAsync"/> found for a key.</summary>
 public enum IdempotencyState
 {
-    /// <summary>First sight (or an expired record): the caller acts, then completes or abandons.</summary>
+    /// <summary>
+    /// First sight, an expired outcome, or an earlier attempt whose outcome is unknown (see
+    /// <see cref="IdempotencyBegin.EarlierUnknownAt"/>): the caller acts, then completes, abandons or marks it unknown.
+    /// </summary>
     Begun,
 
     /// <summary>Another call with this key is acting right now.</summary>
@@ -25,7 +28,13 @@ public enum IdempotencyState
 
 public sealed record IdempotencyOutcome(int Status, string? ContentType, byte[] Body);
 
-public sealed record IdempotencyBegin(IdempotencyState State, IdempotencyOutcome? Outcome = null, ETag ETag = default);
+/// <summary>
+/// <see cref="StartedAt"/> is when this attempt began. <see cref="EarlierUnknownAt"/> is set when an earlier attempt
+/// with this key may have been carried out by FlexShopper without our hearing (its answer was lost, or its process
+/// died): the start of the latest such attempt. The caller must then read FlexShopper's state before acting.
+/// </summary>
+public sealed record IdempotencyBegin(IdempotencyState State, IdempotencyOutcome? Outcome = null, ETag ETag = default,
+    DateTimeOffset StartedAt = default, DateTimeOffset? EarlierUnknownAt = null);
 
 /// <summary>Records the first outcome of a request under its <c>Idempotency-Key</c> for 24 hours.</summary>
 public interface IIdempotencyStore
@@ -34,13 +43,22 @@ public interface IIdempotencyStore
 
     Task CompleteAsync(string operation, string key, ETag pending, IdempotencyOutcome outcome, CancellationToken cancellationToken = default);
 
-    /// <summary>Forgets a pending record so the same key can try again (the call failed in a way worth retrying).</summary>
+    /// <summary>Forgets a pending record so the same key can try again (the call failed and FlexShopper certainly did not act).</summary>
     Task AbandonAsync(string operation, string key, ETag pending, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Keeps the key as "outcome unknown": FlexShopper may have carried out the attempt that began at
+    /// <paramref name="attemptedAt"/>. The next attempt with this key begins with <see cref="IdempotencyBegin.EarlierUnknownAt"/>
+    /// set; an unknown record never expires into a fresh one.
+    /// </summary>
+    Task MarkUnknownAsync(string operation, string key, ETag pending, DateTimeOffset attemptedAt, string reason, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
 /// Table Storage records: partition = operation, row = SHA-256 of the key. A pending row is inserted first, so of
-/// two concurrent duplicates exactly one inserts and acts; the other sees it pending.
+/// two concurrent duplicates exactly one inserts and acts; the other sees it pending. A row is <c>pending</c> (an
+/// attempt is acting), <c>done</c> (the first final outcome, replayed) or <c>unknown</c> (an attempt may have been
+/// carried out without our hearing; the next one takes it over with an ETag condition and reconciles first).
 /// </summary>
 public sealed class TableIdempotencyStore : IIdempotencyStore
 {
@@ -48,6 +66,10 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
 
     /// <summary>A pending row older than this belongs to a call that died (the host's function timeout is 5 minutes).</summary>
     public static readonly TimeSpan PendingLease = TimeSpan.FromMinutes(6);
+
+    private const string Pending = "pending";
+    private const string Done = "done";
+    private const string Unknown = "unknown";
 
     // A table property holds at most 64 KiB; an entity at most 1 MiB. Bodies are split across properties.
     private const int ChunkBytes = 60 * 1024;
@@ -69,7 +91,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         var row = RowKey(key);
         var pending = new TableEntity(operation, row)
         {
-            ["State"] = "pending",
+            ["State"] = Pending,
             ["Fingerprint"] = fingerprint,
             ["StartedAt"] = now,
             ["ExpiresAt"] = now + Retention,
@@ -77,7 +99,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         try
         {
             var added = await table.AddEntityAsync(pending, cancellationToken).ConfigureAwait(false);
-            return new IdempotencyBegin(IdempotencyState.Begun, ETag: added.Headers.ETag ?? default);
+            return new IdempotencyBegin(IdempotencyState.Begun, ETag: added.Headers.ETag ?? default, StartedAt: now);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
@@ -91,19 +113,13 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         }
 
         var entity = existing.Value;
+        var state = entity.GetString("State");
         var expired = entity.GetDateTimeOffset("ExpiresAt") is { } expires && expires <= now;
-        var stalePending = entity.GetString("State") == "pending" && entity.GetDateTimeOffset("StartedAt") is { } started && now - started > PendingLease;
-        if (expired || stalePending)
+        var stalePending = state == Pending && entity.GetDateTimeOffset("StartedAt") is { } started && now - started > PendingLease;
+        if (expired && state == Done)
         {
-            try
-            {
-                var taken = await table.UpdateEntityAsync(pending, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                return new IdempotencyBegin(IdempotencyState.Begun, ETag: taken.Headers.ETag ?? default);
-            }
-            catch (RequestFailedException ex) when (ex.Status == 412)
-            {
-                return new IdempotencyBegin(IdempotencyState.InProgress);
-            }
+            // A settled outcome older than the retention: the key starts afresh.
+            return await TakeOverAsync(table, pending, entity.ETag, now, earlierUnknownAt: null, cancellationToken).ConfigureAwait(false);
         }
 
         if (entity.GetString("Fingerprint") != fingerprint)
@@ -111,7 +127,16 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
             return new IdempotencyBegin(IdempotencyState.Mismatch);
         }
 
-        if (entity.GetString("State") != "done")
+        if (state == Unknown || stalePending)
+        {
+            // FlexShopper may have carried out the earlier attempt (its answer was lost, or its process died before
+            // recording anything): this attempt must read FlexShopper's state before sending, and the row stays
+            // unknown until an outcome is settled.
+            var earlier = state == Unknown ? entity.GetDateTimeOffset("AttemptedAt") : entity.GetDateTimeOffset("StartedAt");
+            return await TakeOverAsync(table, pending, entity.ETag, now, earlier ?? now, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (state != Done)
         {
             return new IdempotencyBegin(IdempotencyState.InProgress);
         }
@@ -126,13 +151,26 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
             new IdempotencyOutcome(entity.GetInt32("Status") ?? 200, entity.GetString("ContentType"), body.ToArray()));
     }
 
+    private static async Task<IdempotencyBegin> TakeOverAsync(TableClient table, TableEntity pending, ETag seen, DateTimeOffset now, DateTimeOffset? earlierUnknownAt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var taken = await table.UpdateEntityAsync(pending, seen, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return new IdempotencyBegin(IdempotencyState.Begun, ETag: taken.Headers.ETag ?? default, StartedAt: now, EarlierUnknownAt: earlierUnknownAt);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            return new IdempotencyBegin(IdempotencyState.InProgress); // another attempt took it first
+        }
+    }
+
     public async Task CompleteAsync(string operation, string key, ETag pending, IdempotencyOutcome outcome, CancellationToken cancellationToken = default)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var done = new TableEntity(operation, RowKey(key))
         {
-            ["State"] = "done",
+            ["State"] = Done,
             ["Status"] = outcome.Status,
             ["ContentType"] = outcome.ContentType,
             ["CompletedAt"] = now,
@@ -153,6 +191,27 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         await table.UpdateEntityAsync(done, pending, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task MarkUnknownAsync(string operation, string key, ETag pending, DateTimeOffset attemptedAt, string reason, CancellationToken cancellationToken = default)
+    {
+        var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+        var unknown = new TableEntity(operation, RowKey(key))
+        {
+            ["State"] = Unknown,
+            ["AttemptedAt"] = attemptedAt,
+            ["UnknownSince"] = _time.GetUtcNow(),
+            ["Reason"] = reason,
+        };
+        try
+        {
+            // Merge keeps the fingerprint; the ETag makes sure the row is still this attempt's.
+            await table.UpdateEntityAsync(unknown, pending, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            // Taken over meanwhile (this attempt outlived its pending lease): the taker treats it as unknown anyway.
+        }
+    }
+
     public async Task AbandonAsync(string operation, string key, ETag pending, CancellationToken cancellationToken = default)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
@@ -166,7 +225,6 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         }
     }
 
-    /// <summary>A fingerprint of what the key was first used for: method, path and body.</summary>
     /// <summary>
     /// What makes two requests "the same": method, path, body and who sent it (the customer token, for customer
     /// calls), so a key reused by another customer can never replay the first customer's outcome.

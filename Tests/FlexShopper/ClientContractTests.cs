@@ -78,6 +78,16 @@ public sealed class ClientContractTests
             Response: """{"data":{}}""",
             Invoke: (c, customer) => V(c.AddPaymentMethodAsync(customer, new AddPaymentMethodRequest { Ach = new AchAccount("011000015", "000123456789", "checking") })),
             Verify: (r, _) => Assert.Null(r)),
+        new(nameof(IFlexShopperClient.ListPaymentMethodsAsync), "ListPaymentMethods", "GET", "customers/me/payment-methods", Customer: true, Body: null, // [INF] path
+            Response: """{"data":[{"id":"5910c6805bffb3590e07cc1e","type":"card","cardBrand":"Visa","lastFour":"1234","firstSix":"411111","label":"My Visa Card"}]}""",
+            Invoke: (c, customer) => R(c.ListPaymentMethodsAsync(customer)),
+            Verify: (r, _) => Assert.Equal(new PaymentMethodSummary { Id = "5910c6805bffb3590e07cc1e", Type = "card", CardBrand = "Visa", LastFour = "1234", FirstSix = "411111", Label = "My Visa Card" },
+                Assert.Single(Assert.IsAssignableFrom<IReadOnlyList<PaymentMethodSummary>>(r)))),
+        new(nameof(IFlexShopperClient.ListPaymentMethodsAsync), "ListPaymentMethodsBareArray", "GET", "customers/me/payment-methods", Customer: true, Body: null,
+            // The docs page's sample shows the list without the data envelope.
+            Response: """[{"id":"pm-2","type":"card","lastFour":"4242"}]""",
+            Invoke: (c, customer) => R(c.ListPaymentMethodsAsync(customer)),
+            Verify: (r, _) => Assert.Equal("4242", Assert.Single(Assert.IsAssignableFrom<IReadOnlyList<PaymentMethodSummary>>(r)).LastFour)),
 
         // ---- Customer authentication ----
         new(nameof(IFlexShopperClient.SendPasscodeAsync), "SendPasscode", "POST", "users/u-1/send-passcode", Customer: false,
@@ -219,6 +229,11 @@ public sealed class ClientContractTests
                 """,
             Invoke: (c, _) => R(c.GetTransactionAsync("order-1001")),
             Verify: (r, _) => AssertTransaction(Assert.IsType<PurchaseTransaction>(r))),
+        new(nameof(IFlexShopperClient.GetTransactionAsync), "GetTransactionFinalized", "GET", "transactions/order-1001", Customer: false, Body: null,
+            // [INF] fields: the numbers Finalize answered, assumed shown on the transaction once finalized.
+            Response: """{"data":{"id":"order-1001","lease":{"id":"l-1","status":"signed"},"leaseNumber":"LS-1","loanNumber":"LN-1"}}""",
+            Invoke: (c, _) => R(c.GetTransactionAsync("order-1001")),
+            Verify: (r, _) => Assert.Equal(("LS-1", "LN-1"), (Assert.IsType<PurchaseTransaction>(r).LeaseNumber, ((PurchaseTransaction)r!).LoanNumber))),
         new(nameof(IFlexShopperClient.FinalizeAsync), "Finalize", "POST", "transactions/order-1001/finalize", Customer: false, Body: null,
             Response: """{"data":{"transactionId":"order-1001","loanNumber":"LN-1","leaseNumber":"LS-1"}}""",
             Invoke: (c, _) => R(c.FinalizeAsync("order-1001")),

@@ -30,7 +30,7 @@ public sealed class FunctionUnitTests
 
     private ApiEndpoint Api => new(
         new WebhookSignature(Options.Create(new WebhookOptions()), Options.Create(new KeyVaultOptions()), TimeProvider.System, _services, NullLogger<WebhookSignature>.Instance),
-        _sessions, _idempotency.Object, NullLogger<ApiEndpoint>.Instance, Options.Create(new FlexFunctions.Shared.InputRules.OrderLimitsOptions()));
+        _sessions, _idempotency.Object, TimeProvider.System, NullLogger<ApiEndpoint>.Instance, Options.Create(new FlexFunctions.Shared.InputRules.OrderLimitsOptions()));
 
     private Dictionary<string, string> SessionHeader => new() { [CustomerSessions.Header] = _sessions.Seal(Customer).Value };
 
@@ -64,8 +64,8 @@ public sealed class FunctionUnitTests
     [Fact]
     public async Task Create_customer_is_201_and_a_duplicate_email_is_409_with_FlexShoppers_code()
     {
-        _customers.SetupSequence(c => c.CreateAsync(It.IsAny<CreateCustomerInput>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new SessionResult("u9", "s", DateTimeOffset.UnixEpoch))
+        _customers.SetupSequence(c => c.CreateAsync(It.IsAny<CreateCustomerInput>(), It.Is<IdempotentAttempt>(a => !a.EarlierOutcomeUnknown), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new SignUpOutcome("u9", new SessionResult("u9", "s", DateTimeOffset.UnixEpoch)))
             .ThrowsAsync(new FlexShopperApiException(FlexShopperErrorKind.Conflict, HttpStatusCode.Conflict, "UserAlreadyExists", "exists"));
         var fn = new CustomerFunctions(Api, _customers.Object);
         const string body = """{"firstName":"Ana","lastName":"Diaz","email":"ana@example.com"}""";
@@ -145,7 +145,7 @@ public sealed class FunctionUnitTests
     public async Task Sign_passes_the_customer_ip_and_returns_what_was_recorded()
     {
         var at = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
-        _leases.Setup(l => l.SignAsync(Customer, "L1", It.Is<SignLeaseInput>(i => i.CustomerIp == "2001:db8::1"), It.IsAny<CancellationToken>()))
+        _leases.Setup(l => l.SignAsync(Customer, "L1", It.Is<SignLeaseInput>(i => i.CustomerIp == "2001:db8::1"), It.IsAny<IdempotentAttempt>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new SignedLease("L1", true, "2001:db8::1", at));
         var fn = new LeaseFunctions(Api, _leases.Object);
 
@@ -158,7 +158,7 @@ public sealed class FunctionUnitTests
     [Fact]
     public async Task Finalize_of_an_unsigned_lease_is_409_LeaseNotSigned()
     {
-        _leases.Setup(l => l.FinalizeAsync("T1", It.IsAny<CancellationToken>())).ThrowsAsync(new LeaseNotSignedException("T1", "unsigned"));
+        _leases.Setup(l => l.FinalizeAsync("T1", It.IsAny<IdempotentAttempt>(), It.IsAny<CancellationToken>())).ThrowsAsync(new LeaseNotSignedException("T1", "unsigned"));
         var fn = new LeaseFunctions(Api, _leases.Object);
 
         var result = await HttpTestKit.RunAsync(HttpTestKit.Request(_services, "POST", "/api/v1/transactions/T1/finalize"), r => fn.FinalizeTransaction(r, "T1", default));
@@ -218,7 +218,7 @@ public sealed class FunctionUnitTests
             .ReturnsAsync(new VerificationQuestions("k1", [new VerificationQuestion("q1", "Street?", [new VerificationChoice("c1", "Main")])]));
         _applications.Setup(a => a.GetChildKeyAsync(It.IsAny<CancellationToken>())).ReturnsAsync(new ChildKeyResult("child-123"));
         _applications.Setup(a => a.ValidateRoutingNumberAsync("011000015", It.IsAny<CancellationToken>())).ReturnsAsync(new RoutingNumberInfo { Valid = true, BankName = "FRB" });
-        _applications.Setup(a => a.AddPaymentMethodAsync(Customer, It.Is<PaymentMethodInput>(p => p.Card != null), It.IsAny<CancellationToken>()))
+        _applications.Setup(a => a.AddPaymentMethodAsync(Customer, It.Is<PaymentMethodInput>(p => p.Card != null), It.IsAny<IdempotentAttempt>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new PaymentMethodAdded(true, "card"));
         var fn = new ApplicationFunctions(Api, _applications.Object);
 

@@ -23,6 +23,16 @@ public sealed record PurchaseTransaction
     public string? OrderId { get; init; }
     public TransactionLease? Lease { get; init; }
     public IReadOnlyList<TransactionItem>? Items { get; init; }
+
+    /// <summary>
+    /// [INF] No doc page shows these on Get Transaction; assumed to appear once the transaction is finalized
+    /// (Finalize answers them, FlexPay's onSign receives leaseNumber). A finalize whose answer was lost is settled
+    /// from them; while FlexShopper does not send them, such a finalize stays "outcome unknown".
+    /// </summary>
+    public string? LeaseNumber { get; init; }
+
+    /// <summary>[INF] See <see cref="LeaseNumber"/>.</summary>
+    public string? LoanNumber { get; init; }
 }
 
 public sealed record TransactionLease(string? Id, string? Status);

@@ -83,6 +83,21 @@ public sealed record AddPaymentMethodRequest
     public CardToken? Token { get; init; }
 }
 
+/// <summary>
+/// One entry of Get Payment Methods (3.0-beta docs: <c>data[] {id, type, cardBrand, lastFour, firstSix, label}</c>).
+/// [INF] the list's presence in API 3.0, and the <c>type</c> of a bank account (only <c>card</c> is documented).
+/// <see cref="LastFour"/> is "the last four digits of the card or account".
+/// </summary>
+public sealed record PaymentMethodSummary
+{
+    public string? Id { get; init; }
+    public string? Type { get; init; }
+    public string? CardBrand { get; init; }
+    public string? LastFour { get; init; }
+    public string? FirstSix { get; init; }
+    public string? Label { get; init; }
+}
+
 public sealed record AchAccount(string Routing, string Account, string AccountType);
 
 /// <summary>A card tokenized with LoanPaymentPro; FlexShopper never sees the card number.</summary>
