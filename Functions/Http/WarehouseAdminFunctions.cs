@@ -9,56 +9,51 @@ using Microsoft.Azure.Functions.Worker;
 namespace FlexFunctions.Functions.Http;
 
 /// <summary>Operator tools (admin key): list failed and poisoned warehouse events, and replay them onto the live queue.</summary>
-public sealed class WarehouseAdminFunctions(FailedEventReplayer replayer)
+public sealed class WarehouseAdminFunctions(FailedEventReplayer replayer, DependencyGuard guard)
 {
     public const string ListName = "WarehouseFailedEventsList";
     public const string ReplayOneName = "WarehouseFailedEventReplay";
     public const string ReplayAllName = "WarehouseFailedEventsReplayAll";
 
     [Function(ListName)]
-    public async Task<IActionResult> List(
+    public Task<IActionResult> List(
         [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "v1/admin/warehouse-events/failed")] HttpRequest request,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!TryKind(request, out var kind, out var problem))
-        {
-            return problem;
-        }
-
-        return Json(await replayer.ListAsync(kind, cancellationToken), ConfirmationsJson.Default.FailedEventList);
+        return guard.RunAsync(async () => TryKind(request, out var kind, out var problem)
+            ? Json(await replayer.ListAsync(kind, cancellationToken), ConfirmationsJson.Default.FailedEventList)
+            : problem, cancellationToken);
     }
 
     [Function(ReplayOneName)]
-    public async Task<IActionResult> ReplayOne(
+    public Task<IActionResult> ReplayOne(
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "v1/admin/warehouse-events/failed/{kind}/{id}/replay")] HttpRequest request,
         string kind,
         string id,
-        CancellationToken cancellationToken)
-    {
-        if (!FailedEventKinds.All.Contains(kind))
+        CancellationToken cancellationToken) =>
+        guard.RunAsync(async () =>
         {
-            return Problems.Validation("kind", "Use one of: " + string.Join(", ", FailedEventKinds.All) + ".");
-        }
+            if (!FailedEventKinds.All.Contains(kind))
+            {
+                return Problems.Validation("kind", "Use one of: " + string.Join(", ", FailedEventKinds.All) + ".");
+            }
 
-        var report = await replayer.ReplayOneAsync(kind, id, cancellationToken);
-        return report is null
-            ? Problems.Status(StatusCodes.Status404NotFound, "No such failed event.", $"Nothing recorded as {kind}/{id}; it may have been replayed already.")
-            : Json(report, ConfirmationsJson.Default.ReplayReport);
-    }
+            var report = await replayer.ReplayOneAsync(kind, id, cancellationToken);
+            return report is null
+                ? Problems.Status(StatusCodes.Status404NotFound, "No such failed event.", $"Nothing recorded as {kind}/{id}; it may have been replayed already.")
+                : Json(report, ConfirmationsJson.Default.ReplayReport);
+        }, cancellationToken);
 
     [Function(ReplayAllName)]
-    public async Task<IActionResult> ReplayAll(
+    public Task<IActionResult> ReplayAll(
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "v1/admin/warehouse-events/failed/replay")] HttpRequest request,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!TryKind(request, out var kind, out var problem))
-        {
-            return problem;
-        }
-
-        return Json(await replayer.ReplayAllAsync(kind, cancellationToken), ConfirmationsJson.Default.ReplayReport);
+        return guard.RunAsync(async () => TryKind(request, out var kind, out var problem)
+            ? Json(await replayer.ReplayAllAsync(kind, cancellationToken), ConfirmationsJson.Default.ReplayReport)
+            : problem, cancellationToken);
     }
 
     private static bool TryKind(HttpRequest request, out string? kind, out IActionResult problem)
