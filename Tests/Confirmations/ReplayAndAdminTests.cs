@@ -98,5 +98,10 @@ public sealed class ReplayAndAdminTests
         Assert.True(queues.GetProperty("maxDequeueCount").GetInt32() >= 3);
     }
 
-    private static string Body(IActionResult result) => Assert.IsType<ContentResult>(result).Content!;
+    private static string Body(IActionResult result) => result switch
+    {
+        JsonResponse<FailedEventList> list => JsonSerializer.Serialize(list.Value, ConfirmationsJson.Default.FailedEventList),
+        JsonResponse<ReplayReport> report => JsonSerializer.Serialize(report.Value, ConfirmationsJson.Default.ReplayReport),
+        _ => throw new Xunit.Sdk.XunitException($"Not a JSON answer: {result.GetType().Name}"),
+    };
 }
