@@ -40,6 +40,9 @@ public sealed partial class KeyVaultApiKeyProvider : IApiKeyProvider
         _logger = logger;
     }
 
+    /// <summary>The version of the current key held in memory, if any: what keeps serving through a vault outage.</summary>
+    public string? CachedVersion => _current?.Key.Version;
+
     public async ValueTask<ApiKey> GetCurrentAsync(CancellationToken cancellationToken = default)
     {
         var cached = _current;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using FlexFunctions.Shared.Confirmations;
+using FlexFunctions.Shared.Storage;
 using FlexFunctions.Tests.EndToEnd;
 using FlexFunctions.Tests.Emulator;
 using FlexFunctions.Tests.Infrastructure;
@@ -36,6 +37,7 @@ public sealed class OutageJourney
     public static async Task<OutageJourney> PrepareAsync(TestServices app, RunningEmulator emulator, string tag, byte[]? signingSecret = null)
     {
         var j = new OutageJourney(tag);
+        await app.Get<WarehouseQueue>().Client.CreateIfNotExistsAsync(); // infra creates it in Azure, run-local.sh locally
         async Task<JsonElement> Call(string function, RouteCall call, int expected)
         {
             var answer = await RouteSweep.CallAsync(app, function, call, signingSecret);
