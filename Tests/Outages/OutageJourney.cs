@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.Storage;
-using FlexFunctions.Tests.EndToEnd;
 using FlexFunctions.Tests.Emulator;
+using FlexFunctions.Tests.EndToEnd;
 using FlexFunctions.Tests.Infrastructure;
 
 namespace FlexFunctions.Tests.Outages;

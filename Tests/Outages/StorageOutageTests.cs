@@ -1,10 +1,11 @@
-using Azure.Storage.Queues.Specialized;
+using Azure.Data.Tables;
 using Azure.Storage.Queues.Models;
+using Azure.Storage.Queues.Specialized;
 using FlexFunctions.Functions.Queues;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.Storage;
-using FlexFunctions.Tests.EndToEnd;
 using FlexFunctions.Tests.Emulator;
+using FlexFunctions.Tests.EndToEnd;
 using FlexFunctions.Tests.Http;
 using FlexFunctions.Tests.Infrastructure;
 using FlexShopper.Emulator;
@@ -147,6 +148,107 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
         Assert.Equal(leasesBefore + 1, Count(emulator, "POST", "/v3/leases"));
         Assert.Equal(1, Count(emulator, "POST", $"/v3/leases/{journey.Id("lease.sign")}/sign"));
         Assert.Equal(1, Count(emulator, "POST", $"/v3/users/{journey.Id("E.user")}/passcode-login"));
+    }
+
+    [Fact]
+    public async Task Storage_going_down_while_FlexShopper_carries_out_a_confirmation_or_a_lease_each_is_carried_out_once()
+    {
+        using var storage = StoppableAzurite.Start();
+        await using var emulator = await RunningEmulator.StartAsync(SmallCatalog);
+        var settings = emulator.AppSettings();
+        settings["Storage"] = settings["Warehouse"] = storage.ConnectionString;
+        settings["Confirmations:ClaimLease"] = "00:00:10"; // short, so the claim the outage strands runs out within the test
+        await using var app = HttpApp.Build(settings);
+        var journey = await OutageJourney.PrepareAsync(app, emulator, "inflight");
+        var probes = journey.Probes();
+        var ledger = new TableClient(storage.ConnectionString, settings["Tables:ConfirmationLedger"]);
+        var records = new TableClient(storage.ConnectionString, settings["Tables:Idempotency"]);
+
+        // A shipment: FlexShopper takes 1.5 s (within FlexShopper__AttemptTimeout), and storage stops meanwhile.
+        var queue = app.Get<WarehouseQueue>().Client;
+        var shipment = AppDriver.Shipment(journey.ShipmentTransaction, "EMU-00021", 1, "PICK-inflight");
+        await queue.SendMessageAsync(shipment);
+        QueueMessage inHand = (await queue.ReceiveMessageAsync(TimeSpan.FromSeconds(5))).Value;
+        emulator.State.SetFaults(new FaultSettings { LatencyMs = 1500, PathContains = ["confirm-shipment"] });
+        var delivery = new WarehouseEventsFunction(app.Get<ConfirmationProcessor>()).Run(inHand, CancellationToken.None);
+        await WaitUntilAsync(async () => await RowsAsync(ledger) > 0); // claimed: the call to FlexShopper is under way
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        storage.Stop();
+        output.WriteLine($"Azurite stopped in {clock.Elapsed.TotalSeconds:F1} s");
+
+        var failed = await Assert.ThrowsAsync<TransientConfirmationException>(() => delivery);
+        Assert.Contains("FlexShopper confirmed the event but our storage failed to record it", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(1, Count(emulator, "POST", $"/v3/transactions/{journey.ShipmentTransaction}/confirm-shipment"));
+        emulator.State.SetFaults(new FaultSettings());
+
+        // A lease: storage stops after the Idempotency-Key was claimed, while FlexShopper creates the lease.
+        emulator.State.SetFaults(new FaultSettings { LatencyMs = 1500, Methods = ["POST"], PathContains = ["/v3/leases"] });
+        storage.StartAgain();
+        var leasesBefore = Count(emulator, "POST", "/v3/leases");
+        var recordsBefore = await RowsAsync(records);
+        var create = RouteSweep.CallAsync(app, "CreateLease", probes["CreateLease"].Call());
+        await WaitUntilAsync(async () => await RowsAsync(records) > recordsBefore);
+        storage.Stop();
+        var created = await create;
+        emulator.State.SetFaults(new FaultSettings());
+        // The lease exists, so the store is told so, not handed a 503 that would invite a blind retry.
+        Assert.True(created.Result.Status == 201, $"{created} {created.Result.Body}");
+        var duringOutage = await RouteSweep.CallAsync(app, "CreateLease", probes["CreateLease"].Call());
+        Assert.Equal((503, "DependencyUnavailable"), (duringOutage.Result.Status, duringOutage.Code));
+
+        storage.StartAgain();
+        var afterwards = await RouteSweep.CallAsync(app, "CreateLease", probes["CreateLease"].Call());
+        // Whatever the store retries, FlexShopper created the lease once (the key's record is still pending: 409).
+        Assert.True(afterwards.Result.Status is 201 or 409, $"{afterwards} {afterwards.Result.Body}");
+        Assert.Equal(leasesBefore + 1, Count(emulator, "POST", "/v3/leases"));
+        output.WriteLine($"lease created while storage went down: answered {created.Result.Status}, retried during the outage {duringOutage.Result.Status}, after it {afterwards.Result.Status}; FlexShopper created it {Count(emulator, "POST", "/v3/leases") - leasesBefore} time(s)");
+
+        // The stranded claim runs out and the queue hands the shipment over again: the transaction already shows the
+        // unit shipped, so it is recorded as done without a second confirmation.
+        var e = app.Get<WarehouseMessageReader>().Read(shipment).Event!;
+        var stranded = await app.Get<ConfirmationLedger>().GetAsync(e.TransactionId, e.Key, CancellationToken.None);
+        Assert.Equal(LedgerState.InProgress, stranded?.State);
+        var wait = stranded!.LeaseUntil!.Value - DateTimeOffset.UtcNow;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait + TimeSpan.FromMilliseconds(200));
+        }
+
+        var redelivered = await WaitForMessageAsync(queue, shipment);
+        await new WarehouseEventsFunction(app.Get<ConfirmationProcessor>()).Run(redelivered, CancellationToken.None);
+        Assert.Equal(LedgerState.Done, (await app.Get<ConfirmationLedger>().GetAsync(e.TransactionId, e.Key, CancellationToken.None))?.State);
+        Assert.Equal(1, Count(emulator, "POST", $"/v3/transactions/{journey.ShipmentTransaction}/confirm-shipment"));
+        Assert.Empty(emulator.State.DuplicateConfirmations);
+        Assert.Contains(app.Logs.GetSnapshot(), r => r.Message.Contains("found it already applied at FlexShopper", StringComparison.Ordinal));
+        output.WriteLine($"shipment confirmed while storage went down: redelivered on delivery {redelivered.DequeueCount}, found applied; FlexShopper received confirm-shipment 1 time(s)");
+    }
+
+    private static async Task<int> RowsAsync(TableClient table)
+    {
+        try
+        {
+            var rows = 0;
+            await foreach (var _ in table.QueryAsync<TableEntity>(select: ["RowKey"]))
+            {
+                rows++;
+            }
+
+            return rows;
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            return 0;
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting");
+            await Task.Delay(25);
+        }
     }
 
     private static int Count(RunningEmulator emulator, string method, string path) =>
