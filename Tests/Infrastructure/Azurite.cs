@@ -93,6 +93,12 @@ public sealed class Azurite : IDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (Environment.GetEnvironmentVariable("FLEXFUNCTIONS_TEST_PIDS") is { Length: > 0 } started)
+        {
+            // scripts/test.sh stops exactly these if the test host dies before stopping them itself.
+            File.AppendAllText(started, process.Id.ToString(CultureInfo.InvariantCulture) + "\n");
+        }
+
         WaitForPorts(process, blob, queue, table);
         return process;
     }
