@@ -14,7 +14,8 @@ export FLEXFUNCTIONS_TEST_PIDS="$results/started.pids"
 cleanup() {
   [ -f "$FLEXFUNCTIONS_TEST_PIDS" ] || return 0
   while read -r pid; do
-    case "$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)" in *azurite*) kill "$pid" 2>/dev/null || true ;; esac
+    [ -r "/proc/$pid/cmdline" ] || continue # already stopped by its test
+    case "$(tr '\0' ' ' < "/proc/$pid/cmdline")" in *azurite*) kill "$pid" 2>/dev/null || true ;; esac
   done < "$FLEXFUNCTIONS_TEST_PIDS"
 }
 trap cleanup EXIT
