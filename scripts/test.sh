@@ -7,12 +7,16 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log() { printf '\n==> %s\n' "$*"; }
+results=$(mktemp -d)
+# Every Azurite this run's tests start writes its process id here; the tests stop their own, and this stops what a
+# crashed test host left behind. Only those ids: other runs on this machine are left alone.
+export FLEXFUNCTIONS_TEST_PIDS="$results/started.pids"
 cleanup() {
-  # An Azurite the test fixture started (it runs in a flexfunctions-azurite-* folder) and a crashed test
-  # host left behind.
-  for pid in $(pgrep -f 'azurite' 2>/dev/null); do
-    case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in */flexfunctions-azurite-*) kill "$pid" 2>/dev/null || true ;; esac
-  done
+  [ -f "$FLEXFUNCTIONS_TEST_PIDS" ] || return 0
+  while read -r pid; do
+    [ -r "/proc/$pid/cmdline" ] || continue # already stopped by its test
+    case "$(tr '\0' ' ' < "/proc/$pid/cmdline")" in *azurite*) kill "$pid" 2>/dev/null || true ;; esac
+  done < "$FLEXFUNCTIONS_TEST_PIDS"
 }
 trap cleanup EXIT
 
@@ -29,7 +33,6 @@ log "dotnet format --verify-no-changes"
 dotnet format FlexFunctions.sln --verify-no-changes --no-restore
 
 log "dotnet test"
-results=$(mktemp -d)
 set +e
 dotnet test FlexFunctions.sln --no-build -c Release --results-directory "$results" "$@" 2>&1 | tee "$results/console.txt"
 status=${PIPESTATUS[0]}

@@ -7,21 +7,23 @@ using Microsoft.Azure.Functions.Worker;
 namespace FlexFunctions.Functions.Http;
 
 /// <summary>Operator endpoint: refresh the catalog now (host admin key).</summary>
-public sealed class CatalogAdminFunctions(CatalogRefresher refresher)
+public sealed class CatalogAdminFunctions(CatalogRefresher refresher, DependencyGuard guard)
 {
     [Function("CatalogRefreshNow")]
-    public async Task<IActionResult> RefreshNow(
+    public Task<IActionResult> RefreshNow(
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "v1/admin/catalog/refresh")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        var result = await refresher.RunAsync("manual", cancellationToken);
-        return result.Run switch
+        CancellationToken cancellationToken) =>
+        guard.RunAsync(async () =>
         {
-            null => Problems.Status(StatusCodes.Status409Conflict, "A catalog refresh is already running.",
-                "Wait for it to finish; GET v1/catalog/status shows the latest run.", code: "RefreshInProgress"),
-            { Outcome: RunOutcome.Failed } run => Problems.Status(StatusCodes.Status502BadGateway, "The catalog refresh failed; the previous catalog is unchanged.",
-                run.Error, code: "RefreshFailed"),
-            var run => CatalogResponses.Run(run),
-        };
-    }
+            var result = await refresher.RunAsync("manual", cancellationToken);
+            return result.Run switch
+            {
+                null => Problems.Status(StatusCodes.Status409Conflict, "A catalog refresh is already running.",
+                    "Wait for it to finish; GET v1/catalog/status shows the latest run.", code: "RefreshInProgress"),
+                { Outcome: RunOutcome.Failed } when result.DependencyUnavailable => Problems.DependencyUnavailable(),
+                { Outcome: RunOutcome.Failed } run => Problems.Status(StatusCodes.Status502BadGateway, "The catalog refresh failed; the previous catalog is unchanged.",
+                    run.Error, code: "RefreshFailed"),
+                var run => CatalogResponses.Run(run),
+            };
+        }, cancellationToken);
 }

@@ -7,50 +7,52 @@ using Microsoft.Azure.Functions.Worker;
 namespace FlexFunctions.Functions.Http;
 
 /// <summary>The storefront's read API over the refreshed catalog (function key); never calls FlexShopper.</summary>
-public sealed class CatalogFunctions(CatalogReader reader)
+public sealed class CatalogFunctions(CatalogReader reader, DependencyGuard guard)
 {
     [Function("CatalogList")]
-    public async Task<IActionResult> List(
+    public Task<IActionResult> List(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/products")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        if (!CatalogQuery.TryParse(request.Query[CatalogQuery.PageSizeField], request.Query[CatalogQuery.ContinuationField], out var query, out var error))
+        CancellationToken cancellationToken) =>
+        guard.RunAsync(async () =>
         {
-            return Problems.Validation(error.Field, error.Message);
-        }
+            if (!CatalogQuery.TryParse(request.Query[CatalogQuery.PageSizeField], request.Query[CatalogQuery.ContinuationField], out var query, out var error))
+            {
+                return Problems.Validation(error.Field, error.Message);
+            }
 
-        return CatalogResponses.Page(await reader.ListAsync(query, cancellationToken));
-    }
+            return CatalogResponses.Page(await reader.ListAsync(query, cancellationToken));
+        }, cancellationToken);
 
     [Function("CatalogGetProduct")]
-    public async Task<IActionResult> Get(
+    public Task<IActionResult> Get(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/products/{sku}")] HttpRequest request,
         string sku,
-        CancellationToken cancellationToken)
-    {
-        if (CatalogKeys.Problem(sku) is { } problem)
+        CancellationToken cancellationToken) =>
+        guard.RunAsync(async () =>
         {
-            return Problems.Validation("sku", problem);
-        }
+            if (CatalogKeys.Problem(sku) is { } problem)
+            {
+                return Problems.Validation("sku", problem);
+            }
 
-        return await reader.FindAsync(sku, cancellationToken) is { } product
-            ? CatalogResponses.Product(product)
-            : Problems.Status(StatusCodes.Status404NotFound, "No FlexShopper-eligible product has this SKU.", code: "ProductNotFound");
-    }
+            return await reader.FindAsync(sku, cancellationToken) is { } product
+                ? CatalogResponses.Product(product)
+                : Problems.Status(StatusCodes.Status404NotFound, "No FlexShopper-eligible product has this SKU.", code: "ProductNotFound");
+        }, cancellationToken);
 
     [Function("CatalogStatus")]
-    public async Task<IActionResult> Status(
+    public Task<IActionResult> Status(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/status")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        CatalogResponses.Status(await reader.GetStatusAsync(cancellationToken));
+        guard.RunAsync(async () => CatalogResponses.Status(await reader.GetStatusAsync(cancellationToken)), cancellationToken);
 
     [Function("CatalogLeaseSettings")]
-    public async Task<IActionResult> LeaseSettings(
+    public Task<IActionResult> LeaseSettings(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/lease-settings")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        await reader.GetLeaseSettingsAsync(cancellationToken) is { } settings
+        guard.RunAsync(async () => await reader.GetLeaseSettingsAsync(cancellationToken) is { } settings
             ? CatalogResponses.LeaseSettings(settings)
             : Problems.Status(StatusCodes.Status503ServiceUnavailable, "The catalog has not been refreshed yet.",
                 "Lease settings are cached by the catalog refresh; try again after the first successful refresh.",
-                code: "CatalogNotRefreshed", retryAfter: TimeSpan.FromMinutes(1));
+                code: "CatalogNotRefreshed", retryAfter: TimeSpan.FromMinutes(1)), cancellationToken);
 }

@@ -26,9 +26,6 @@ public sealed class HealthFunctions(HealthReporter health)
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var report = await health.CheckReadyAsync(cancellationToken);
-        // Degraded still serves traffic; only an unhealthy part takes the instance out.
-        var status = report.Status == "Unhealthy" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
-        return new JsonResponse<ReadinessReport>(status, report, HealthJson.Default.ReadinessReport);
+        return HealthReporter.Answer(await health.CheckReadyAsync(cancellationToken));
     }
 }

@@ -53,6 +53,9 @@ public sealed record CachedLeaseSettings(decimal MinimumOrderValue, DateTimeOffs
 public sealed record RefreshResult(CatalogRun? Run, bool AlreadyRunning)
 {
     public static RefreshResult Busy { get; } = new(null, true);
+
+    /// <summary>The run failed because our own storage or Key Vault did (not FlexShopper): worth a 503 and a retry, not a 502.</summary>
+    public bool DependencyUnavailable { get; init; }
 }
 
 [JsonSourceGenerationOptions(

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using FlexFunctions.Shared.Dependencies;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Observability;
@@ -82,6 +83,7 @@ public sealed partial class CatalogRefresher
             LogStarted(_logger, runId, trigger);
 
             var counters = new Counters();
+            var dependencyFailed = false;
             var keeper = new LockKeeper(_runs, held, _options.LockDuration, _time);
             try
             {
@@ -95,7 +97,9 @@ public sealed partial class CatalogRefresher
             catch (Exception ex)
             {
                 // Every failure is recorded, whatever its type: a run row must never stay 'Running' after we stopped.
+                // (With storage down that record fails too; the lock then expires and the outage reaches the caller.)
                 var error = Describe(ex, cancellationToken);
+                dependencyFailed = OursFailed(ex, cancellationToken);
                 run = counters.Apply(run) with { Outcome = RunOutcome.Failed, EndedAt = _time.GetUtcNow(), Error = error };
                 // Recorded even when the host is stopping us, so the failure is visible.
                 await _runs.SaveRunAsync(run, CancellationToken.None).ConfigureAwait(false);
@@ -106,7 +110,7 @@ public sealed partial class CatalogRefresher
                 }
             }
 
-            return new RefreshResult(run, AlreadyRunning: false);
+            return new RefreshResult(run, AlreadyRunning: false) { DependencyUnavailable = dependencyFailed };
         }
         finally
         {
@@ -258,11 +262,15 @@ public sealed partial class CatalogRefresher
         }
     }
 
+    /// <summary>Our storage, or Key Vault for the API key, failed: not FlexShopper's doing.</summary>
+    private static bool OursFailed(Exception ex, CancellationToken cancellationToken) =>
+        DependencyOutage.Is(ex, cancellationToken) || ex.InnerException is FlexShopperApiException { Code: FlexShopperApiException.ApiKeyUnavailableCode };
+
     private static string Describe(Exception ex, CancellationToken cancellationToken) => ex switch
     {
         CatalogRefreshException => ex.Message,
         OperationCanceledException when cancellationToken.IsCancellationRequested => "Cancelled: the host stopped the run.",
-        RequestFailedException storage => $"Table storage failed: {storage.Status} {storage.ErrorCode}.",
+        _ when DependencyOutage.Is(ex, cancellationToken) => $"Table storage failed: {DependencyOutage.Describe(ex)}.",
         _ => $"{ex.GetType().Name}: {ex.Message}",
     };
 

@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
+using Azure.Storage.Queues.Specialized;
+using FlexFunctions.Shared.Dependencies;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Observability;
 using FlexFunctions.Shared.Redaction;
+using FlexFunctions.Shared.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -40,6 +43,7 @@ public sealed partial class ConfirmationProcessor(
     ConfirmationLedger ledger,
     FailedEventStore failures,
     IFlexShopperClient flexShopper,
+    WarehouseQueue queue,
     IOptions<ConfirmationsOptions> options,
     FlexTelemetry telemetry,
     ILogger<ConfirmationProcessor> logger)
@@ -69,6 +73,15 @@ public sealed partial class ConfirmationProcessor(
             outcome = "transient";
             activity?.SetStatus(ActivityStatusCode.Error, outcome);
             throw;
+        }
+        catch (Exception ex) when (DependencyOutage.Is(ex, cancellationToken))
+        {
+            // Our ledger or failed-events table is unreachable: the invocation fails and the queue redelivers the
+            // message, said as what it is (not a stack trace of whichever storage call happened to fail last).
+            outcome = "transient";
+            activity?.SetStatus(ActivityStatusCode.Error, outcome);
+            LogStorageUnavailable(logger, read.Event?.Type ?? "unreadable", read.Event?.Key, delivery.MessageId, delivery.DequeueCount, DependencyOutage.Describe(ex));
+            throw new TransientConfirmationException($"Our storage is unavailable ({DependencyOutage.Describe(ex)}); the queue will deliver this message again.", ex);
         }
         catch (Exception)
         {
@@ -121,7 +134,7 @@ public sealed partial class ConfirmationProcessor(
             }
 
             var itemFailures = await SendAsync(e, attempt.Token).ConfigureAwait(false);
-            if (!await ledger.MarkDoneAsync(claim, CancellationToken.None).ConfigureAwait(false))
+            if (!await MarkConfirmedAsync(e, claim).ConfigureAwait(false))
             {
                 LogClaimLost(logger, e.Type, e.Key);
             }
@@ -139,7 +152,7 @@ public sealed partial class ConfirmationProcessor(
             // Only 408, 429, 503 or a call never sent prove FlexShopper did not act; a timeout or another 5xx (a
             // gateway's 502/504 can follow a change upstream) leaves the outcome unknown for the redelivery to check.
             var reason = "FlexShopper transient failure: " + ex.Message;
-            await ledger.ReleaseAsync(claim, reason, outcomeUnknown: !ex.CertainlyNotApplied, CancellationToken.None).ConfigureAwait(false);
+            await ReleaseAsync(claim, reason, outcomeUnknown: !ex.CertainlyNotApplied).ConfigureAwait(false);
             LogTransient(logger, e.Type, e.Key, delivery.DequeueCount, ex.Kind, StatusText(ex), ex.Message);
             throw new TransientConfirmationException(reason, ex);
         }
@@ -161,21 +174,84 @@ public sealed partial class ConfirmationProcessor(
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             const string reason = "The attempt ran out of its claim time before FlexShopper answered.";
-            await ledger.ReleaseAsync(claim, reason, outcomeUnknown: true, CancellationToken.None).ConfigureAwait(false);
+            await ReleaseAsync(claim, reason, outcomeUnknown: true).ConfigureAwait(false);
             throw new TransientConfirmationException(reason, ex);
         }
         catch (Exception ex) when (ex is not TransientConfirmationException)
         {
             // Storage trouble or shutdown: give the claim back (outcome unknown) and let the queue redeliver.
-            await ledger.ReleaseAsync(claim, "Processing failed: " + ex.Message, outcomeUnknown: true, CancellationToken.None).ConfigureAwait(false);
+            await ReleaseAsync(claim, "Processing failed: " + ex.Message, outcomeUnknown: true).ConfigureAwait(false);
             throw;
         }
     }
 
-    /// <summary>Records a message the queue gave up on, with the last reason the ledger knows, so nothing is lost.</summary>
-    public async Task<FailedEvent> RecordPoisonedAsync(WarehouseDelivery delivery, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records FlexShopper's confirmation. If our storage fails just then, the delivery fails as transient with that
+    /// said plainly: the row keeps "outcome unknown", so the redelivery finds the event applied at FlexShopper and
+    /// does not send it again.
+    /// </summary>
+    private async Task<bool> MarkConfirmedAsync(ValidEvent e, LedgerClaim claim)
+    {
+        try
+        {
+            return await ledger.MarkDoneAsync(claim, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (DependencyOutage.Is(ex))
+        {
+            var failure = DependencyOutage.Describe(ex);
+            LogConfirmedNotRecorded(logger, e.Type, e.Key, failure);
+            await ReleaseAsync(claim, "FlexShopper confirmed the event but the ledger could not record it.", outcomeUnknown: true).ConfigureAwait(false);
+            throw new TransientConfirmationException(
+                $"FlexShopper confirmed the event but our storage failed to record it ({failure}); the next delivery checks FlexShopper and does not send it again.", ex);
+        }
+    }
+
+    /// <summary>
+    /// Gives the claim back after a failure. If storage fails here too, the original failure is what is reported:
+    /// the claim then simply runs out, and the row already says "outcome unknown", so the next delivery checks
+    /// FlexShopper's transaction before sending anything again.
+    /// </summary>
+    private async Task ReleaseAsync(LedgerClaim claim, string reason, bool outcomeUnknown)
+    {
+        try
+        {
+            await ledger.ReleaseAsync(claim, reason, outcomeUnknown, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (DependencyOutage.Is(ex))
+        {
+            LogReleaseFailed(logger, claim.RowKey, claim.LeaseUntil, DependencyOutage.Describe(ex));
+        }
+    }
+
+    /// <summary>
+    /// Records a message the queue gave up on, with the last reason the ledger knows, so nothing is lost. With our
+    /// storage down it cannot be recorded: a copy goes back on the poison queue for later and null is returned.
+    /// </summary>
+    public async Task<FailedEvent?> RecordPoisonedAsync(WarehouseDelivery delivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delivery);
+        try
+        {
+            return await RecordPoisonedCoreAsync(delivery, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (DependencyOutage.Is(ex, cancellationToken))
+        {
+            // Failing here until the poison queue gives up would move the message to '<queue>-poison-poison', which
+            // nothing reads, and its copy would expire there. So a copy that never expires goes back on the poison
+            // queue, visible again after a while; the record is keyed by the message text, so a second copy is harmless.
+            // If the queue is down as well, this throws and the host keeps the message where it is.
+            var poison = queue.Client.GetParentQueueServiceClient().GetQueueClient(queue.Client.Name + "-poison");
+            await poison.SendMessageAsync(delivery.Text ?? string.Empty, PoisonRetryDelay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+            LogPoisonDeferred(logger, delivery.MessageId, DependencyOutage.Describe(ex), PoisonRetryDelay.TotalSeconds);
+            return null;
+        }
+    }
+
+    /// <summary>How long a poisoned message waits on the poison queue when our storage could not record it.</summary>
+    internal static readonly TimeSpan PoisonRetryDelay = TimeSpan.FromMinutes(1);
+
+    private async Task<FailedEvent> RecordPoisonedCoreAsync(WarehouseDelivery delivery, CancellationToken cancellationToken)
+    {
         var read = reader.Read(delivery.Text);
         string reason;
         int? attempts = null;
@@ -259,6 +335,18 @@ public sealed partial class ConfirmationProcessor(
         var earlier = await ledger.DoneQuantitiesAsync(e.TransactionId, e.Type, e.Key, cancellationToken).ConfigureAwait(false);
         return TransactionStatus.Shows(transaction, e, earlier);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse {Type} event {EventKey} (message {MessageId}) not processed on delivery {DequeueCount}: our storage is unavailable ({Failure}); the queue will deliver it again")]
+    private static partial void LogStorageUnavailable(ILogger logger, string type, string? eventKey, string? messageId, long dequeueCount, string failure);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Poisoned warehouse message {MessageId} could not be recorded: our storage is unavailable ({Failure}); a copy is back on the poison queue for {DelaySeconds} s")]
+    private static partial void LogPoisonDeferred(ILogger logger, string? messageId, string failure, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse {Type} event {EventKey} confirmed by FlexShopper, but our storage failed to record it ({Failure}); the next delivery checks FlexShopper and does not send it again")]
+    private static partial void LogConfirmedNotRecorded(ILogger logger, string type, string eventKey, string failure);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse event {EventKey}: the claim could not be given back ({Failure}); it runs out at {LeaseUntil} and the next delivery checks FlexShopper first")]
+    private static partial void LogReleaseFailed(ILogger logger, string eventKey, DateTimeOffset leaseUntil, string failure);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Warehouse message {MessageId} rejected: {Reason}")]
     private static partial void LogBadMessage(ILogger logger, string? messageId, string reason);

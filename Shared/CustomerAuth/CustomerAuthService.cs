@@ -1,5 +1,5 @@
-using Azure;
 using FlexFunctions.Shared.AbuseLimits;
+using FlexFunctions.Shared.Dependencies;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Idempotency;
@@ -47,6 +47,7 @@ public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, 
             return new SignUpOutcome(existing, null);
         }
 
+        sessions.EnsureCanSeal(); // a user created at FlexShopper with no session to hand over would be stuck
         var created = await flexShopper.CreateUserAsync(
             new CreateUserRequest(input.FirstName!.Trim(), input.LastName!.Trim(), input.Email!) { Locale = input.Locale },
             cancellationToken).ConfigureAwait(false);
@@ -64,6 +65,7 @@ public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, 
 
     public async Task<SessionResult> LoginAsync(string userId, LoginInput input, CancellationToken cancellationToken = default)
     {
+        sessions.EnsureCanSeal(); // never spend the single-use passcode on a session we could not seal
         var admitted = await AcquireAsync(LimitKind.LoginAttempt, userId, input.CustomerIp, cancellationToken).ConfigureAwait(false);
         CustomerCredential credential;
         try
@@ -82,11 +84,11 @@ public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, 
         {
             await limits.RecordSuccessfulLoginAsync(userId, admitted, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (DependencyOutage.Is(ex, cancellationToken))
         {
             // The single-use passcode is already spent: losing the new token over bookkeeping would force the
             // customer to ask for another. The worst case is a stale wrong-passcode count.
-            LogSuccessNotRecorded(logger, ex.Status);
+            LogSuccessNotRecorded(logger, DependencyOutage.StatusOf(ex));
         }
 
         var session = sessions.Seal(credential);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using FlexFunctions.Shared.Dependencies;
 using FlexFunctions.Shared.FlexShopper.Models;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
@@ -44,6 +45,12 @@ public sealed class CustomerSessions
         return new CustomerSession(Base64UrlEncode(sealedBytes), expires);
     }
 
+    /// <summary>
+    /// Throws now when no session could be sealed (the key ring in storage cannot be read), so a caller checks before
+    /// spending a single-use passcode or creating a user whose session it could not then hand over.
+    /// </summary>
+    public void EnsureCanSeal() => _protector.Protect([], _time.GetUtcNow() + TimeSpan.FromMinutes(1));
+
     /// <summary>The credential inside <paramref name="session"/>, or null when it is forged, altered, expired or unreadable.</summary>
     public CustomerCredential? Open(string? session)
     {
@@ -64,8 +71,10 @@ public sealed class CustomerSessions
             var newline = text.IndexOf('\n', StringComparison.Ordinal);
             return newline <= 0 || newline == text.Length - 1 ? null : new CustomerCredential(text[(newline + 1)..], text[..newline]);
         }
-        catch (Exception ex) when (ex is CryptographicException or FormatException)
+        catch (Exception ex) when (ex is CryptographicException or FormatException && !DependencyOutage.Is(ex))
         {
+            // Forged, altered or sealed with a key we never had. A key ring that could not be read (storage down)
+            // is not the session's fault: that propagates, and the caller answers 503 instead of "log in again".
             return null;
         }
     }

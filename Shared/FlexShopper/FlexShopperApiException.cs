@@ -37,6 +37,12 @@ public enum FlexShopperErrorKind
 /// <summary>The one error every FlexShopper call fails with. Its message never contains a key, token or passcode.</summary>
 public sealed class FlexShopperApiException : Exception
 {
+    /// <summary>The customer token's key version is gone (deleted, disabled, not found): the customer must log in again.</summary>
+    public const string KeyVersionUnavailableCode = "KeyVersionUnavailable";
+
+    /// <summary>Key Vault could not give a key (down, throttling, identity failing): try again later; the session stays valid.</summary>
+    public const string ApiKeyUnavailableCode = "ApiKeyUnavailable";
+
     public FlexShopperApiException(FlexShopperErrorKind kind, HttpStatusCode? statusCode, string? code, string message, Exception? inner = null)
         : base(message, inner)
     {
@@ -64,10 +70,10 @@ public sealed class FlexShopperApiException : Exception
 
     public bool IsTransient => Kind is FlexShopperErrorKind.Transient or FlexShopperErrorKind.RateLimited;
 
-    /// <summary>True when FlexShopper certainly did not act on the call: it answered 408/429/503, or it was never sent.</summary>
+    /// <summary>True when FlexShopper certainly did not act on the call: it answered 408/429/503, or it was never sent (no key, no connection, circuit open).</summary>
     public bool CertainlyNotApplied => StatusCode is { } status
         ? NotAppliedStatus(status)
-        : InnerException is Polly.CircuitBreaker.BrokenCircuitException || NotSent(InnerException);
+        : Code is ApiKeyUnavailableCode || InnerException is Polly.CircuitBreaker.BrokenCircuitException || NotSent(InnerException);
 
     /// <summary>Statuses that prove the request was not acted on; the retry pipeline and the queue ledger share them.</summary>
     internal static bool NotAppliedStatus(HttpStatusCode status) => (int)status is 408 or 429 or 503;

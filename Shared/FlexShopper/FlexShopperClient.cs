@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using FlexFunctions.Shared.Dependencies;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Observability;
 using FlexFunctions.Shared.Secrets;
@@ -404,18 +405,19 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
         }
         catch (ApiKeyUnavailableException ex) when (call.Customer is not null)
         {
-            throw new FlexShopperApiException(FlexShopperErrorKind.Unauthorized, null, "KeyVersionUnavailable",
+            // Only a version that is really gone (deleted, disabled, not found) ends the customer's session.
+            throw new FlexShopperApiException(FlexShopperErrorKind.Unauthorized, null, FlexShopperApiException.KeyVersionUnavailableCode,
                 "The API key that issued this customer token is no longer available; the customer must log in again.", ex)
             { Operation = call.Describe };
         }
         catch (Exception ex) when (IsKeySourceFailure(ex, cancellationToken))
         {
-            // Key Vault unreachable with no cached key, or our identity refused: not the customer's doing, and
-            // every failure stays one exception type.
+            // Key Vault unreachable with no cached key, or our identity refused: not the customer's doing (their
+            // session stays valid), and every failure stays one exception type.
             LogKeyUnavailable(_logger, call.Operation, ex.GetType().Name);
-            throw new FlexShopperApiException(FlexShopperErrorKind.Transient, null, "ApiKeyUnavailable",
+            throw new FlexShopperApiException(FlexShopperErrorKind.Transient, null, FlexShopperApiException.ApiKeyUnavailableCode,
                 $"{call.Describe}: the FlexShopper API key could not be read; try again later.", ex)
-            { Operation = call.Describe };
+            { Operation = call.Describe, RetryAfter = DependencyOutage.RetryAfter };
         }
     }
 

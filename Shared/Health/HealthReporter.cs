@@ -1,3 +1,6 @@
+using FlexFunctions.Shared.Dependencies;
+using FlexFunctions.Shared.Http;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FlexFunctions.Shared.Health;
@@ -6,6 +9,18 @@ namespace FlexFunctions.Shared.Health;
 public sealed class HealthReporter(HealthCheckService checks)
 {
     public static LivenessReport Live { get; } = new("Healthy");
+
+    /// <summary>
+    /// The readiness answer: 200 while serving (Degraded still serves traffic), 503 with Retry-After when a part is
+    /// unhealthy, so a probe or a caller knows when to ask again, as on every other route during an outage.
+    /// </summary>
+    public static JsonResponse<ReadinessReport> Answer(ReadinessReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return report.Status == nameof(HealthStatus.Unhealthy)
+            ? new JsonResponse<ReadinessReport>(StatusCodes.Status503ServiceUnavailable, report, HealthJson.Default.ReadinessReport) { RetryAfter = DependencyOutage.RetryAfter }
+            : new JsonResponse<ReadinessReport>(StatusCodes.Status200OK, report, HealthJson.Default.ReadinessReport);
+    }
 
     public async Task<ReadinessReport> CheckReadyAsync(CancellationToken cancellationToken = default)
     {

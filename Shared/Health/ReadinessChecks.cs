@@ -5,6 +5,7 @@ using Azure.Storage.Queues.Specialized;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.Secrets;
 using FlexFunctions.Shared.Storage;
+using FlexFunctions.Shared.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -35,7 +36,7 @@ internal sealed class KeyVaultCheck(IOptions<KeyVaultOptions> options, IServiceP
         }
         catch (RequestFailedException ex)
         {
-            return HealthCheckResult.Unhealthy(ex.Status switch
+            return VaultFailed(ex.Status switch
             {
                 401 or 403 => $"Key Vault refused the app's identity ({ex.Status}): check its Key Vault Secrets User role.",
                 404 => $"Secret '{vault.ApiKeySecretName}' does not exist: set it (see README, Deploy to Azure).",
@@ -44,8 +45,21 @@ internal sealed class KeyVaultCheck(IOptions<KeyVaultOptions> options, IServiceP
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"Key Vault could not be reached ({ex.GetType().Name}).");
+            return VaultFailed($"Key Vault could not be reached ({ex.GetType().Name}).");
         }
+    }
+
+    /// <summary>
+    /// With the API key (and the signing secret, when signatures are required) already cached, the instance keeps
+    /// serving through a vault outage: Degraded, so a probe does not take every instance out at once. Unhealthy otherwise.
+    /// </summary>
+    private HealthCheckResult VaultFailed(string why)
+    {
+        var cached = services.GetService<IApiKeyProvider>() is KeyVaultApiKeyProvider { CachedVersion: { } version } ? version : null;
+        var signature = services.GetRequiredService<WebhookSignature>();
+        return cached is not null && (!signature.Required || signature.HasCachedSecret)
+            ? HealthCheckResult.Degraded($"{why} Serving with the cached API key version {cached} until it answers.")
+            : HealthCheckResult.Unhealthy(why);
     }
 }
 

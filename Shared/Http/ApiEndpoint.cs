@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json.Serialization.Metadata;
-using Azure;
 using FlexFunctions.Shared.AbuseLimits;
 using FlexFunctions.Shared.CustomerAuth;
+using FlexFunctions.Shared.Dependencies;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Idempotency;
@@ -74,7 +74,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         {
             check = await signature.VerifyAsync(request.Headers[WebhookSignature.Header], body, cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (DependencyOutage.Is(ex, cancellationToken))
         {
             return DependencyUnavailable(ex); // the signing secret could not be read from Key Vault
         }
@@ -95,7 +95,16 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
                     $"Send the session from login in the {CustomerSessions.Header} header.", "CustomerSessionRequired");
             }
 
-            customer = sessions.Open(header);
+            try
+            {
+                customer = sessions.Open(header);
+            }
+            catch (Exception ex) when (DependencyOutage.Is(ex, cancellationToken))
+            {
+                // The session key ring could not be read: the session may be perfectly valid, so not "log in again".
+                return DependencyUnavailable(ex);
+            }
+
             if (customer is null)
             {
                 return Problems.Status(StatusCodes.Status401Unauthorized, "The customer session is invalid or expired: log in again.",
@@ -124,7 +133,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
 
             return await RunOnceAsync(call, rules, rules.IdempotentOperation, key, body, handle, cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (DependencyOutage.Is(ex, cancellationToken))
         {
             return DependencyUnavailable(ex); // the idempotency record could not be read or claimed: nothing was done
         }
@@ -181,11 +190,11 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
             {
                 await idempotency.CompleteAsync(operation, key, begin.ETag, new IdempotencyOutcome(recorded.StatusCode, recorded.ContentType, recorded.Body), CancellationToken.None).ConfigureAwait(false);
             }
-            catch (RequestFailedException ex)
+            catch (Exception ex) when (DependencyOutage.Is(ex, CancellationToken.None))
             {
                 // The work is done (a lease created, a lease signed): answer with it rather than a 503 that invites a
                 // retry. The pending record goes stale and a later retry settles it from FlexShopper's state.
-                LogOutcomeNotRecorded(logger, operation, ex.Status);
+                LogOutcomeNotRecorded(logger, operation, DependencyOutage.StatusOf(ex));
             }
 
             return recorded;
@@ -255,10 +264,10 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         {
             await idempotency.MarkUnknownAsync(operation, key, begin.ETag, attemptedAt, reason, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (DependencyOutage.Is(ex))
         {
             // The pending record stays; once stale it is treated as unknown all the same.
-            LogOutcomeNotRecorded(logger, operation, ex.Status);
+            LogOutcomeNotRecorded(logger, operation, DependencyOutage.StatusOf(ex));
         }
     }
 
@@ -269,9 +278,9 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         {
             await idempotency.AbandonAsync(operation, key, etag, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (DependencyOutage.Is(ex))
         {
-            LogOutcomeNotRecorded(logger, operation, ex.Status);
+            LogOutcomeNotRecorded(logger, operation, DependencyOutage.StatusOf(ex));
         }
     }
 
@@ -299,14 +308,9 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
 
     private static bool IsSuccess(int status) => status is >= 200 and < 300;
 
-    private IActionResult DependencyUnavailable(RequestFailedException ex)
-    {
-        // Our own storage or Key Vault (limits, idempotency records, session keys, the signing secret) failed: the
-        // store should retry later, not see a 500 for a dependency outage.
-        LogDependencyFailed(logger, ex.Status, ex.ErrorCode);
-        return Problems.Status(StatusCodes.Status503ServiceUnavailable, "A storage dependency is unavailable: try again later.",
-            code: "DependencyUnavailable", retryAfter: TimeSpan.FromSeconds(5));
-    }
+    // Our own storage or Key Vault (limits, idempotency records, session keys, the signing secret) failed: the
+    // store should retry later, not see a 500 for a dependency outage.
+    private IActionResult DependencyUnavailable(Exception ex) => DependencyGuard.Unavailable(logger, ex);
 
     private static bool IsFinal(int status) => status is >= 200 and < 300 or 400 or 402 or 403 or 404 or 409 or 422;
 
@@ -338,13 +342,13 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
             return Problems.Status(StatusCodes.Status409Conflict, "The lease is not signed yet.",
                 $"Finalize only after the customer signs; the lease is '{ex.LeaseStatus ?? "missing"}'.", "LeaseNotSigned");
         }
-        catch (RequestFailedException ex)
-        {
-            return DependencyUnavailable(ex);
-        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || call.Request.HttpContext.RequestAborted.IsCancellationRequested)
         {
             return new StatusCodeResult(499);
+        }
+        catch (Exception ex) when (DependencyOutage.Is(ex, cancellationToken))
+        {
+            return DependencyUnavailable(ex);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -361,9 +365,6 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected {ErrorType} in an HTTP function")]
     private static partial void LogUnexpected(ILogger logger, string errorType, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "A storage or Key Vault call failed with {Status} {ErrorCode}; answered 503")]
-    private static partial void LogDependencyFailed(ILogger logger, int status, string? errorCode);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The idempotency record for {Operation} could not be updated (storage answered {Status}); it will expire")]
     private static partial void LogOutcomeNotRecorded(ILogger logger, string operation, int status);

@@ -42,6 +42,7 @@ internal static class HttpApiRegistration
         services.TryAddSingleton<IApplicationService, ApplicationService>();
         services.TryAddSingleton<ILeaseService, LeaseService>();
         services.TryAddSingleton<ApiEndpoint>();
+        services.TryAddSingleton<DependencyGuard>();
         return services;
     }
 }

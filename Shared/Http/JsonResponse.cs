@@ -12,10 +12,18 @@ public sealed class JsonResponse<T>(int status, T value, JsonTypeInfo<T> type) :
 
     public T Value { get; } = value;
 
+    /// <summary>Sent as <c>Retry-After</c> in whole seconds when set (a 503 that still carries a body, like readiness).</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public async Task ExecuteResultAsync(ActionContext context)
     {
         var response = context.HttpContext.Response;
         response.StatusCode = StatusCode;
+        if (RetryAfter is { } wait)
+        {
+            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         response.ContentType = "application/json; charset=utf-8";
         await JsonSerializer.SerializeAsync(response.Body, Value, type, context.HttpContext.RequestAborted).ConfigureAwait(false);
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FlexFunctions.Shared.Dependencies;
 using FlexFunctions.Shared.FlexShopper;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -65,6 +66,11 @@ public static class Problems
         return Result(problem);
     }
 
+    /// <summary>503 with Retry-After: storage, Key Vault or the app's identity failed. The caller should try again later.</summary>
+    public static IActionResult DependencyUnavailable() =>
+        Status(StatusCodes.Status503ServiceUnavailable, "A service this app depends on is unavailable: try again later.",
+            "Storage, Key Vault or the app's identity did not answer; retry after the time in Retry-After.", "DependencyUnavailable", DependencyOutage.RetryAfter);
+
     public static IActionResult PayloadTooLarge(long limitBytes) =>
         Status(StatusCodes.Status413PayloadTooLarge, "The request body is too large.",
             $"Bodies are limited to {limitBytes.ToString(CultureInfo.InvariantCulture)} bytes.");
@@ -81,6 +87,8 @@ public static class Problems
             FlexShopperErrorKind.NotFound => (StatusCodes.Status404NotFound, "Not found at FlexShopper."),
             FlexShopperErrorKind.Conflict => (StatusCodes.Status409Conflict, "Conflicts with FlexShopper's state."),
             FlexShopperErrorKind.RateLimited => (StatusCodes.Status429TooManyRequests, "FlexShopper is limiting requests: try again later."),
+            // Key Vault could not give the API key: nothing reached FlexShopper, and the customer's session stays valid.
+            FlexShopperErrorKind.Transient when error.Code == FlexShopperApiException.ApiKeyUnavailableCode => (StatusCodes.Status503ServiceUnavailable, "The FlexShopper API key could not be read: try again later."),
             FlexShopperErrorKind.Transient when error.StatusCode is null or System.Net.HttpStatusCode.ServiceUnavailable => (StatusCodes.Status503ServiceUnavailable, "FlexShopper is unavailable: try again later."),
             _ => (StatusCodes.Status502BadGateway, "FlexShopper failed to answer properly."),
         };

@@ -14,14 +14,14 @@ public interface IApiKeyProvider
     ValueTask<ApiKey> GetCurrentAsync(CancellationToken cancellationToken = default);
 
     /// <summary>The exact version that minted a customer token, even after rotation.</summary>
-    /// <exception cref="ApiKeyUnavailableException">That version cannot be loaded (disabled, deleted, vault down with no copy).</exception>
+    /// <exception cref="ApiKeyUnavailableException">That version is gone (deleted, disabled, not found). A vault outage is not this exception.</exception>
     ValueTask<ApiKey> GetVersionAsync(string version, CancellationToken cancellationToken = default);
 
     /// <summary>FlexShopper refused <paramref name="rejected"/>: drop it and read the current key again.</summary>
     ValueTask<ApiKey> RefreshAfterRejectionAsync(ApiKey rejected, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A key version could not be loaded; callers holding a token bound to it must log in again.</summary>
+/// <summary>A key version is gone for good; callers holding a token bound to it must log in again.</summary>
 public sealed class ApiKeyUnavailableException(string version, string reason, Exception? inner = null)
     : Exception($"API key version '{version}' is unavailable: {reason}", inner)
 {

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Azure;
 using Azure.Security.KeyVault.Secrets;
+using FlexFunctions.Shared.Dependencies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +11,8 @@ namespace FlexFunctions.Shared.Secrets;
 /// <summary>
 /// Reads the API key from Key Vault with <see cref="SecretClient"/>. The current key is cached and re-read after
 /// <see cref="KeyVaultOptions.RefreshInterval"/>; if the vault is unreachable then, the cached key keeps serving.
-/// Exact versions are cached for good: a version's value never changes.
+/// Exact versions are cached for good: a version's value never changes. Only a version Key Vault says is gone
+/// (deleted, disabled, not found) is <see cref="ApiKeyUnavailableException"/>; a vault outage propagates as it is.
 /// </summary>
 public sealed partial class KeyVaultApiKeyProvider : IApiKeyProvider
 {
@@ -21,8 +24,8 @@ public sealed partial class KeyVaultApiKeyProvider : IApiKeyProvider
     // A key FlexShopper keeps refusing must not turn every request into a Key Vault read (vault throttling).
     internal static readonly TimeSpan MinimumForcedRefreshInterval = TimeSpan.FromSeconds(10);
 
-    // A version that could not be loaded is not asked for again at once: sessions bound to a deleted version would
-    // otherwise read Key Vault on every request until the customer logs in again.
+    // A version that is gone is not asked for again at once: sessions bound to a deleted version would otherwise read
+    // Key Vault on every request until the customer logs in again. An outage is not remembered: it is not "gone".
     internal static readonly TimeSpan UnavailableVersionMemory = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, ApiKey> _versions = new(StringComparer.Ordinal);
@@ -36,6 +39,9 @@ public sealed partial class KeyVaultApiKeyProvider : IApiKeyProvider
         _time = time;
         _logger = logger;
     }
+
+    /// <summary>The version of the current key held in memory, if any: what keeps serving through a vault outage.</summary>
+    public string? CachedVersion => _current?.Key.Version;
 
     public async ValueTask<ApiKey> GetCurrentAsync(CancellationToken cancellationToken = default)
     {
@@ -83,30 +89,62 @@ public sealed partial class KeyVaultApiKeyProvider : IApiKeyProvider
             var secret = response.Value;
             if (secret.Properties.Enabled == false || string.IsNullOrEmpty(secret.Value))
             {
-                throw new ApiKeyUnavailableException(version, "the secret version is disabled or empty");
+                throw Gone(version, "the secret version is disabled or empty", 200, "Disabled");
             }
 
             var key = new ApiKey(secret.Value, secret.Properties.Version ?? version);
             _versions[version] = key;
             return key;
         }
-        catch (ApiKeyUnavailableException ex)
+        catch (RequestFailedException ex) when (IsGone(ex))
         {
-            _unavailable[version] = ("the secret version is disabled or empty", _time.GetUtcNow() + UnavailableVersionMemory);
-            LogVersionUnavailable(_logger, version, 200, "Disabled");
-            throw new ApiKeyUnavailableException(version, "the secret version is disabled or empty", ex);
+            throw Gone(version, $"Key Vault answered {ex.Status} {ex.ErrorCode}", ex.Status, ex.ErrorCode, ex);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (ex is not ApiKeyUnavailableException && !cancellationToken.IsCancellationRequested)
         {
-            LogVersionUnavailable(_logger, version, ex.Status, ex.ErrorCode);
-            var reason = $"Key Vault answered {ex.Status} {ex.ErrorCode}";
-            if (ex.Status is 403 or 404)
+            // The vault is down, throttling, or refused our identity: the version may well still exist, so the
+            // customer is not sent to log in again. The failure goes up as it is and the call answers 503.
+            LogVersionUnreadable(_logger, version, DependencyOutage.Describe(ex));
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Key Vault says the version itself is gone: not found (deleted, purged, never existed), or disabled (403 with
+    /// the inner code <c>SecretDisabled</c>; any other 403 is our identity being refused, which is not the customer's doing).
+    /// </summary>
+    internal static bool IsGone(RequestFailedException ex) =>
+        ex.Status == 404 || (ex.Status == 403 && InnerErrorCode(ex) == "SecretDisabled");
+
+    private static string? InnerErrorCode(RequestFailedException ex)
+    {
+        try
+        {
+            var content = ex.GetRawResponse()?.Content;
+            if (content is null || content.ToMemory().IsEmpty)
             {
-                _unavailable[version] = (reason, _time.GetUtcNow() + UnavailableVersionMemory); // gone, not a passing fault
+                return null;
             }
 
-            throw new ApiKeyUnavailableException(version, reason, ex);
+            using var body = JsonDocument.Parse(content.ToMemory());
+            return body.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object
+                   && (error.TryGetProperty("innererror", out var inner) || error.TryGetProperty("innerError", out inner))
+                   && inner.ValueKind == JsonValueKind.Object && inner.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String
+                ? code.GetString()
+                : null;
         }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private ApiKeyUnavailableException Gone(string version, string reason, int status, string? errorCode, Exception? inner = null)
+    {
+        // Remembered for a while: sessions bound to a gone version would otherwise read the vault on every request.
+        _unavailable[version] = (reason, _time.GetUtcNow() + UnavailableVersionMemory);
+        LogVersionUnavailable(_logger, version, status, errorCode);
+        return new ApiKeyUnavailableException(version, reason, inner);
     }
 
     private async ValueTask<ApiKey> RefreshAsync(CachedKey? seen, bool force, CancellationToken cancellationToken)
@@ -164,6 +202,9 @@ public sealed partial class KeyVaultApiKeyProvider : IApiKeyProvider
     [LoggerMessage(Level = LogLevel.Warning, Message = "Key Vault unreachable ({ErrorType}); still using cached API key version {KeyVersion}")]
     private static partial void LogVaultUnavailable(ILogger logger, string keyVersion, string errorType);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "API key version {KeyVersion} could not be loaded: {Status} {ErrorCode}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "API key version {KeyVersion} is gone from Key Vault ({Status} {ErrorCode}); customers holding it must log in again")]
     private static partial void LogVersionUnavailable(ILogger logger, string keyVersion, int status, string? errorCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key Vault could not give API key version {KeyVersion} ({Failure}); answering 503, the customer's session stays valid")]
+    private static partial void LogVersionUnreadable(ILogger logger, string keyVersion, string failure);
 }

@@ -48,6 +48,9 @@ public sealed partial class WebhookSignature
 
     public bool Required => _options.RequireSignature;
 
+    /// <summary>True once the signing secret is held in memory (it then keeps serving through a vault outage).</summary>
+    internal bool HasCachedSecret => _cached is not null;
+
     public async ValueTask<SignatureCheck> VerifyAsync(string? header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
         if (!_options.RequireSignature)

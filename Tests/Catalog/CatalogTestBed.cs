@@ -6,6 +6,7 @@ using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using FlexFunctions.Functions.Http;
 using FlexFunctions.Shared.Catalog;
+using FlexFunctions.Shared.Http;
 using FlexFunctions.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -109,9 +110,9 @@ internal sealed class CatalogTestBed : IDisposable
         return rows;
     }
 
-    public CatalogFunctions ReadFunctions() => new(Reader);
+    public CatalogFunctions ReadFunctions() => new(Reader, Services.Get<DependencyGuard>());
 
-    public CatalogAdminFunctions AdminFunctions() => new(Refresher);
+    public CatalogAdminFunctions AdminFunctions() => new(Refresher, Services.Get<DependencyGuard>());
 
     public static HttpRequest Get(string query = "")
     {

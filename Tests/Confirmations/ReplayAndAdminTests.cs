@@ -2,6 +2,7 @@ using System.Text.Json;
 using FlexFunctions.Functions.Http;
 using FlexFunctions.Functions.Queues;
 using FlexFunctions.Shared.Confirmations;
+using FlexFunctions.Shared.Http;
 using FlexFunctions.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -25,7 +26,7 @@ public sealed class ReplayAndAdminTests
         h.Fake.Server.ResetMappings();
         h.Answer(ShipPath, 200);
         await h.Queue.Client.CreateIfNotExistsAsync();
-        var admin = new WarehouseAdminFunctions(h.Replayer);
+        var admin = new WarehouseAdminFunctions(h.Replayer, h.Services.Get<DependencyGuard>());
         var result = await admin.ReplayOne(new DefaultHttpContext().Request, failed.Kind, failed.Id, CancellationToken.None);
         var report = JsonSerializer.Deserialize(Body(result), ConfirmationsJson.Default.ReplayReport)!;
         Assert.Equal([failed.Id], report.Replayed);
@@ -46,7 +47,7 @@ public sealed class ReplayAndAdminTests
         await using var h = new ConfirmationHarness();
         await h.Deliver("garbage");
         await h.Processor.RecordPoisonedAsync(new WarehouseDelivery(ConfirmationHarness.Shipment(), "p1", 1), CancellationToken.None);
-        var admin = new WarehouseAdminFunctions(h.Replayer);
+        var admin = new WarehouseAdminFunctions(h.Replayer, h.Services.Get<DependencyGuard>());
 
         var list = JsonSerializer.Deserialize(Body(await admin.List(new DefaultHttpContext().Request, CancellationToken.None)), ConfirmationsJson.Default.FailedEventList)!;
         Assert.Equal(2, list.Count);
@@ -97,5 +98,10 @@ public sealed class ReplayAndAdminTests
         Assert.True(queues.GetProperty("maxDequeueCount").GetInt32() >= 3);
     }
 
-    private static string Body(IActionResult result) => Assert.IsType<ContentResult>(result).Content!;
+    private static string Body(IActionResult result) => result switch
+    {
+        JsonResponse<FailedEventList> list => JsonSerializer.Serialize(list.Value, ConfirmationsJson.Default.FailedEventList),
+        JsonResponse<ReplayReport> report => JsonSerializer.Serialize(report.Value, ConfirmationsJson.Default.ReplayReport),
+        _ => throw new Xunit.Sdk.XunitException($"Not a JSON answer: {result.GetType().Name}"),
+    };
 }

@@ -87,6 +87,7 @@ public sealed class HealthTests : IDisposable
 
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(2.5), $"took {started.Elapsed}");
         Assert.Equal(503, result.Status);
+        Assert.Equal("5", result.Headers.RetryAfter.ToString()); // a probe or caller knows when to ask again
         Assert.Equal("Unhealthy", result.Json.GetProperty("status").GetString());
         var parts = result.Json.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
         Assert.Equal("Unhealthy", parts["flexShopper"].GetProperty("status").GetString());

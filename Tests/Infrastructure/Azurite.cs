@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Azure.Core;
@@ -48,14 +49,26 @@ public sealed class Azurite : IDisposable
             return new Azurite(external, null, null);
         }
 
+        int blob = FreePort(), queue = FreePort(), table = FreePort();
+        var workDir = Directory.CreateTempSubdirectory("flexfunctions-azurite-").FullName;
+        var process = Launch(blob, queue, table, workDir, location: null);
+        var instance = new Azurite(ConnectionStringFor(blob, queue, table), process, workDir);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => instance.Dispose();
+        return instance;
+    }
+
+    /// <summary>
+    /// Starts Azurite on the given loopback ports and waits until it listens. In memory unless <paramref name="location"/>
+    /// names a folder, where its data then survives a stop and start.
+    /// </summary>
+    internal static Process Launch(int blob, int queue, int table, string workDir, string? location)
+    {
         var azurite = Path.Combine(RepoPaths.Root, "node_modules", ".bin", "azurite");
         if (!File.Exists(azurite))
         {
             throw new InvalidOperationException($"Azurite is not installed at {azurite}. Run `npm ci` at the repo root (scripts/test.sh does).");
         }
 
-        int blob = FreePort(), queue = FreePort(), table = FreePort();
-        var workDir = Directory.CreateTempSubdirectory("flexfunctions-azurite-").FullName;
         var info = new ProcessStartInfo(azurite)
         {
             RedirectStandardOutput = true,
@@ -63,13 +76,14 @@ public sealed class Azurite : IDisposable
             UseShellExecute = false,
             WorkingDirectory = workDir,
         };
-        foreach (var arg in new[]
-                 {
-                     "--silent", "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
-                     "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(),
-                     "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),
-                     "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
-                 })
+        string[] persistence = location is null ? ["--inMemoryPersistence"] : ["--location", location];
+        foreach (var arg in persistence.Concat(
+                 [
+                     "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
+                     "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(CultureInfo.InvariantCulture),
+                     "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(CultureInfo.InvariantCulture),
+                     "--tableHost", "127.0.0.1", "--tablePort", table.ToString(CultureInfo.InvariantCulture),
+                 ]))
         {
             info.ArgumentList.Add(arg);
         }
@@ -79,16 +93,24 @@ public sealed class Azurite : IDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        WaitForPorts(process, blob, queue, table);
+        if (Environment.GetEnvironmentVariable("FLEXFUNCTIONS_TEST_PIDS") is { Length: > 0 } started)
+        {
+            // scripts/test.sh stops exactly these if the test host dies before stopping them itself.
+            File.AppendAllText(started, process.Id.ToString(CultureInfo.InvariantCulture) + "\n");
+        }
 
+        WaitForPorts(process, blob, queue, table);
+        return process;
+    }
+
+    /// <summary>The well-known Azurite account on the given loopback ports.</summary>
+    internal static string ConnectionStringFor(int blob, int queue, int table)
+    {
         const string account = "devstoreaccount1";
         const string key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-        var connection = $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={key};" +
-                         $"BlobEndpoint=http://127.0.0.1:{blob}/{account};QueueEndpoint=http://127.0.0.1:{queue}/{account};" +
-                         $"TableEndpoint=http://127.0.0.1:{table}/{account};";
-        var instance = new Azurite(connection, process, workDir);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => instance.Dispose();
-        return instance;
+        return $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={key};" +
+               $"BlobEndpoint=http://127.0.0.1:{blob}/{account};QueueEndpoint=http://127.0.0.1:{queue}/{account};" +
+               $"TableEndpoint=http://127.0.0.1:{table}/{account};";
     }
 
     private static void WaitForPorts(Process process, params int[] ports)
