@@ -144,18 +144,16 @@ public static class BadValues
         }
 
         var last = segments[^1];
+        if (bad.Missing && last is string name)
+        {
+            ((JsonObject)parent).Remove(name);
+            return copy.ToJsonString();
+        }
+
         if (bad.Missing)
         {
-            if (last is string name)
-            {
-                ((JsonObject)parent).Remove(name);
-            }
-            else
-            {
-                ((JsonArray)parent).RemoveAt((int)last);
-            }
-
-            return copy.ToJsonString();
+            // An array entry cannot be absent: removing it would only make a shorter, possibly valid, list.
+            bad = bad with { Missing = false, Json = "null" };
         }
 
         if (last is int at)
