@@ -3,11 +3,12 @@
 // FlexShopper; compared in the same run with a plain HttpClient sending the same request to the same fake.
 // Usage:
 //   dotnet run -c Release --project Benchmarks/HttpPath -- [--seconds 3] [--warmup 1] [--no-tracing] [--storage <connection string>]
-//       [--upstream-delay-ms 0] [--storage-delay-ms 0] [--only <row name part>]
+//       [--upstream-delay-ms 0] [--storage-delay-ms 0 [--trace-storage]] [--only <row name part>]
 // --upstream-delay-ms makes the fake wait before answering, as FlexShopper across the internet does; both sides of each
 // comparison wait the same, so the added milliseconds stay ours while the ratio shows them against that latency.
 // --storage-delay-ms adds that much to every Table Storage request, as a storage account's round trip does (loopback
-// Azurite answers in well under a millisecond): the added milliseconds then show how many round trips a path makes.
+// Azurite answers in well under a millisecond): the added milliseconds then show how many round trips a path makes;
+// --trace-storage prints each storage request as it completes.
 // Storage (for the abuse-limit counters on login) defaults to FLEXFUNCTIONS_BENCH_STORAGE, then UseDevelopmentStorage=true.
 using System.Diagnostics;
 using System.Globalization;
@@ -77,7 +78,7 @@ services.AddFlexFunctions(configuration);
 if (storageDelay > TimeSpan.Zero)
 {
     var tableOptions = new TableClientOptions();
-    tableOptions.AddPolicy(new StorageRoundTrip(storageDelay), HttpPipelinePosition.PerRetry);
+    tableOptions.AddPolicy(new StorageRoundTrip(storageDelay, args.Contains("--trace-storage")), HttpPipelinePosition.PerRetry);
     services.AddSingleton(new TableServiceClient(storage, tableOptions));
 }
 
@@ -285,13 +286,11 @@ internal sealed class NoLimits : IAbuseLimiter
     public Task<LimitDecision> TryAcquireAsync(LimitKind kind, string customerId, string? clientIp, CancellationToken cancellationToken = default) =>
         Task.FromResult(LimitDecision.Allow);
 
-    public Task RecordFailedLoginAsync(string customerId, CancellationToken cancellationToken = default) => Task.CompletedTask;
-
-    public Task RecordSuccessfulLoginAsync(string customerId, LimitDecision admitted, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    public Task CompleteLoginAsync(LimitDecision admitted, LoginOutcome outcome, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
 
 /// <summary>Holds each storage request for a fixed time, as the network to a storage account does.</summary>
-internal sealed class StorageRoundTrip(TimeSpan delay) : HttpPipelinePolicy
+internal sealed class StorageRoundTrip(TimeSpan delay, bool trace) : HttpPipelinePolicy
 {
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
@@ -303,5 +302,9 @@ internal sealed class StorageRoundTrip(TimeSpan delay) : HttpPipelinePolicy
     {
         await Task.Delay(delay, message.CancellationToken).ConfigureAwait(false);
         await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+        if (trace)
+        {
+            Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {message.Request.Method} {message.Request.Uri.Path} {message.Response.Status}");
+        }
     }
 }
