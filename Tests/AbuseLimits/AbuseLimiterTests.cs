@@ -145,6 +145,25 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_login_the_ip_limit_refuses_holds_no_place_against_the_customers_lockout()
+    {
+        _settings["AbuseLimits:LoginAttemptsPerClientIp"] = "2";
+        var limiter = Instance();
+        await Complete(limiter, "a", LoginOutcome.Succeeded, "203.0.113.5");
+        await Complete(limiter, "b", LoginOutcome.Succeeded, "203.0.113.5");
+        Assert.Equal(LimitScopes.ClientIp, (await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "v", "203.0.113.5")).Scope);
+
+        // Three attempts may be in flight for "v" (the lockout limit): the refused one took none of them.
+        var held = new List<LimitDecision>();
+        for (var i = 0; i < 3; i++)
+        {
+            held.Add(await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "v", "198.51.100." + i));
+        }
+
+        Assert.All(held, d => Assert.True(d.Allowed));
+    }
+
+    [Fact]
     public async Task Wrong_passcodes_lock_the_customer_until_the_lockout_ends_and_a_success_clears_the_run()
     {
         var limiter = Instance();
@@ -256,9 +275,9 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
     /// <summary>A login admitted and answered with a wrong passcode, as the login service does it.</summary>
     private static Task Wrong(IAbuseLimiter limiter, string customer) => Complete(limiter, customer, LoginOutcome.WrongPasscode);
 
-    private static async Task Complete(IAbuseLimiter limiter, string customer, LoginOutcome outcome)
+    private static async Task Complete(IAbuseLimiter limiter, string customer, LoginOutcome outcome, string? clientIp = null)
     {
-        var admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, customer, null);
+        var admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, customer, clientIp);
         Assert.True(admitted.Allowed);
         await limiter.CompleteLoginAsync(admitted, outcome);
     }
