@@ -7,12 +7,16 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log() { printf '\n==> %s\n' "$*"; }
+# The test fixture writes the pid of each Azurite it starts here, so that one a crashed test host left behind is
+# stopped by its pid, never another worktree's Azurite found by name.
+FLEXFUNCTIONS_TEST_PIDS="$(mktemp -t flexfunctions-test-pids.XXXXXX)"
+export FLEXFUNCTIONS_TEST_PIDS
 cleanup() {
-  # An Azurite the test fixture started (it runs in a flexfunctions-azurite-* folder) and a crashed test
-  # host left behind.
-  for pid in $(pgrep -f 'azurite' 2>/dev/null); do
-    case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in */flexfunctions-azurite-*) kill "$pid" 2>/dev/null || true ;; esac
-  done
+  while read -r pid; do
+    # Only while that pid is still an Azurite: the fixture has usually stopped it already, and pids are reused.
+    if [ -n "$pid" ] && grep -qa azurite "/proc/$pid/cmdline" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
+  done <"$FLEXFUNCTIONS_TEST_PIDS"
+  rm -f "$FLEXFUNCTIONS_TEST_PIDS"
 }
 trap cleanup EXIT
 
