@@ -1,8 +1,11 @@
 // Warehouse confirmations benchmark: the real ConfirmationProcessor (built by AddFlexFunctions) against Azurite
 // and a loopback fake FlexShopper. Usage:
 //   dotnet run -c Release --project Benchmarks/Confirmations -- [--events 10000] [--duplicates 0.2]
-//       [--failures 0.1] [--concurrency 16] [--max-seconds 110] [--storage <connection string>]
-// The storage connection defaults to FLEXFUNCTIONS_BENCH_STORAGE, then UseDevelopmentStorage=true.
+//       [--failures 0.1] [--concurrency 16] [--instances 1] [--upstream-delay-ms 0] [--together] [--max-seconds 110]
+//       [--storage <connection string>]
+// The storage connection defaults to FLEXFUNCTIONS_BENCH_STORAGE, then UseDevelopmentStorage=true. A delivery that
+// throws goes straight back to the workers (a redelivery, without the visibility timeout); one that defers to the
+// delivery holding its event's claim puts its copy on the real queue, which a pump feeds back once it is visible.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -11,6 +14,7 @@ using Azure.Data.Tables;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
+using FlexFunctions.Shared.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -30,7 +34,15 @@ var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
 await using var app = builder.Build();
-app.MapPost("/v3/transactions/{id}/confirm-shipment", (string id) => upstream.Confirm(id));
+app.MapPost("/v3/transactions/{id}/confirm-shipment", async (string id) =>
+{
+    if (options.UpstreamDelayMs > 0)
+    {
+        await Task.Delay(options.UpstreamDelayMs); // as FlexShopper across the internet: duplicates then meet a claim in flight
+    }
+
+    return upstream.Confirm(id);
+});
 await app.StartAsync(deadline.Token);
 var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/v3/";
 
@@ -52,10 +64,18 @@ var settings = new Dictionary<string, string?>
     ["Tables:FailedEvents"] = run + "failed",
 };
 var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging(l => l.SetMinimumLevel(LogLevel.None));
-services.AddFlexFunctions(configuration);
-await using var provider = services.BuildServiceProvider();
-var processor = provider.GetRequiredService<ConfirmationProcessor>();
+// One service graph per app instance, all on the same storage account and queue.
+var providers = Enumerable.Range(0, options.Instances).Select(_ =>
+{
+    var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging(l => l.SetMinimumLevel(LogLevel.None));
+    services.AddFlexFunctions(configuration);
+    return services.BuildServiceProvider();
+}).ToList();
+await using var provider = providers[0];
+var processors = providers.Select(p => p.GetRequiredService<ConfirmationProcessor>()).ToArray();
+var processor = processors[0];
+var warehouse = provider.GetRequiredService<WarehouseQueue>();
+await warehouse.Client.CreateIfNotExistsAsync(cancellationToken: deadline.Token);
 var client = provider.GetRequiredService<IFlexShopperClient>();
 var tables = provider.GetRequiredService<TableServiceClient>();
 
@@ -65,6 +85,12 @@ var unique = (int)Math.Round(options.Events * (1 - options.DuplicateRate));
 var messages = Enumerable.Range(0, unique).Select(Shipment).ToList();
 var deliveries = messages.Concat(Enumerable.Range(0, options.Events - unique).Select(_ => messages[random.Next(unique)])).ToArray();
 random.Shuffle(deliveries);
+if (args.Contains("--together"))
+{
+    // Each duplicate right behind its original, so the two are picked up at the same moment (a producer's retry).
+    var copies = deliveries.Where((d, i) => Array.IndexOf(deliveries, d) != i).ToLookup(d => d);
+    deliveries = deliveries.Distinct().SelectMany(d => copies[d].Prepend(d)).ToArray();
+}
 
 string Shipment(int i) => string.Create(CultureInfo.InvariantCulture,
     $$"""{"version":1,"type":"shipment","transactionId":"B-{{i}}","items":[{"sku":"SKU-{{i % 97}}","quantity":1,"carrier":"UPS","trackingNumber":"1Z{{i}}","shipDate":"2026-03-01"}]}""");
@@ -84,17 +110,52 @@ var outcomes = new ConcurrentDictionary<ProcessOutcome, int>();
 var redeliveries = 0;
 var remaining = deliveries.Length;
 var clock = Stopwatch.StartNew();
+var lastConfirmed = TimeSpan.Zero;
+var lastDeferred = TimeSpan.Zero;
 var timedOut = false;
+using var drained = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+
+// The copies deferred deliveries put back: fed to the workers once the queue shows them, as the host would.
+var pump = Task.Run(async () =>
+{
+    while (!drained.IsCancellationRequested)
+    {
+        var received = (await warehouse.Client.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5), drained.Token)).Value;
+        foreach (var message in received)
+        {
+            queue.Writer.TryWrite((message.MessageText, (int)message.DequeueCount));
+            await warehouse.Client.DeleteMessageAsync(message.MessageId, message.PopReceipt, drained.Token);
+        }
+
+        if (received.Length == 0)
+        {
+            await Task.Delay(200, drained.Token);
+        }
+    }
+});
+
 try
 {
-    await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async _ =>
+    await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async worker =>
     {
+        var mine = processors[worker % processors.Length];
         await foreach (var (text, dequeue) in queue.Reader.ReadAllAsync(deadline.Token))
         {
             try
             {
-                var outcome = await processor.ProcessAsync(new WarehouseDelivery(text, null, dequeue), deadline.Token);
+                var outcome = await mine.ProcessAsync(new WarehouseDelivery(text, null, dequeue), deadline.Token);
                 outcomes.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+                if (outcome == ProcessOutcome.Deferred)
+                {
+                    lastDeferred = clock.Elapsed;
+                    continue; // its copy is on the queue: still to be settled
+                }
+
+                if (outcome == ProcessOutcome.Confirmed)
+                {
+                    lastConfirmed = clock.Elapsed;
+                }
+
                 if (Interlocked.Decrement(ref remaining) == 0)
                 {
                     queue.Writer.Complete();
@@ -114,6 +175,21 @@ catch (OperationCanceledException) when (deadline.IsCancellationRequested)
 }
 
 var elapsed = clock.Elapsed;
+await drained.CancelAsync();
+try
+{
+    await pump;
+}
+catch (OperationCanceledException)
+{
+}
+
+await warehouse.Client.DeleteIfExistsAsync();
+foreach (var other in providers.Skip(1))
+{
+    await other.DisposeAsync();
+}
+
 var confirmations = upstream.Successes;
 var requests = upstream.Requests;
 
@@ -144,11 +220,13 @@ foreach (var name in new[] { "ledger", "failed", "floor" })
 var perDelivery = elapsed.TotalMilliseconds / Math.Max(1, deliveries.Length - remaining);
 var perUnique = elapsed.TotalMilliseconds / Math.Max(1, unique);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
-    deliveries            {deliveries.Length} ({unique} unique events, {deliveries.Length - unique} duplicates), concurrency {options.Concurrency}
+    deliveries            {deliveries.Length} ({unique} unique events, {deliveries.Length - unique} duplicates), concurrency {options.Concurrency} over {options.Instances} instance(s)
     processed             {deliveries.Length - remaining} in {elapsed.TotalSeconds:F1} s{(timedOut ? " (TIMED OUT: partial figures)" : "")}
     throughput            {(deliveries.Length - remaining) / elapsed.TotalSeconds:F0} deliveries/s, {(unique - Math.Max(0, remaining)) / elapsed.TotalSeconds:F0} unique events/s
     outcomes              {string.Join(", ", outcomes.OrderBy(o => o.Key).Select(o => $"{o.Key} {o.Value}"))}
-    redeliveries          {redeliveries} (injected 503s {upstream.InjectedFailures}, the rest 'in progress elsewhere')
+    failed deliveries     {redeliveries} (the function would fail and the queue redeliver; injected 503s {upstream.InjectedFailures})
+    deferred duplicates   {outcomes.GetValueOrDefault(ProcessOutcome.Deferred)} (acknowledged, copy re-queued; last deferral at {lastDeferred.TotalSeconds:F1} s)
+    settled after last confirmation {(elapsed - lastConfirmed).TotalSeconds:F1} s (every delivery and copy done at {elapsed.TotalSeconds:F1} s, last confirmation at {lastConfirmed.TotalSeconds:F1} s)
     upstream requests     {requests} = {confirmations} confirmations + {requests - confirmations} injected failures
     confirmations         {confirmations} for {unique} unique events; transactions confirmed twice: {upstream.Doubles}
     floor per event       {floorPerEvent:F2} ms (1 upstream call + table insert + table update, {floorCount} events, same concurrency)
@@ -196,7 +274,7 @@ internal sealed class Upstream(double failureRate)
     }
 }
 
-internal sealed record Args(int Events, double DuplicateRate, double FailureRate, int Concurrency, int MaxSeconds, string? Storage)
+internal sealed record Args(int Events, double DuplicateRate, double FailureRate, int Concurrency, int Instances, int UpstreamDelayMs, int MaxSeconds, string? Storage)
 {
     public static Args Parse(string[] args)
     {
@@ -206,6 +284,8 @@ internal sealed record Args(int Events, double DuplicateRate, double FailureRate
             double.Parse(Value("--duplicates") ?? "0.2", CultureInfo.InvariantCulture),
             double.Parse(Value("--failures") ?? "0.1", CultureInfo.InvariantCulture),
             int.Parse(Value("--concurrency") ?? "16", CultureInfo.InvariantCulture),
+            int.Parse(Value("--instances") ?? "1", CultureInfo.InvariantCulture),
+            int.Parse(Value("--upstream-delay-ms") ?? "0", CultureInfo.InvariantCulture),
             int.Parse(Value("--max-seconds") ?? "110", CultureInfo.InvariantCulture),
             Value("--storage"));
     }

@@ -3,13 +3,19 @@
 // FlexShopper; compared in the same run with a plain HttpClient sending the same request to the same fake.
 // Usage:
 //   dotnet run -c Release --project Benchmarks/HttpPath -- [--seconds 3] [--warmup 1] [--no-tracing] [--storage <connection string>]
-//       [--upstream-delay-ms 0]
+//       [--upstream-delay-ms 0] [--storage-delay-ms 0 [--trace-storage]] [--only <row name part>]
 // --upstream-delay-ms makes the fake wait before answering, as FlexShopper across the internet does; both sides of each
 // comparison wait the same, so the added milliseconds stay ours while the ratio shows them against that latency.
+// --storage-delay-ms adds that much to every Table Storage request, as a storage account's round trip does (loopback
+// Azurite answers in well under a millisecond): the added milliseconds then show how many round trips a path makes;
+// --trace-storage prints each storage request as it completes.
 // Storage (for the abuse-limit counters on login) defaults to FLEXFUNCTIONS_BENCH_STORAGE, then UseDevelopmentStorage=true.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
 using FlexFunctions.Functions.Http;
 using FlexFunctions.Shared.AbuseLimits;
 using FlexFunctions.Shared.CustomerAuth;
@@ -32,10 +38,13 @@ using OpenTelemetry.Trace;
 var seconds = Arg("--seconds", 3.0);
 var warmup = Arg("--warmup", 1.0);
 var upstreamDelay = TimeSpan.FromMilliseconds(Arg("--upstream-delay-ms", 0));
+var storageDelay = TimeSpan.FromMilliseconds(Arg("--storage-delay-ms", 0));
+var only = ArgText("--only");
 var storage = ArgText("--storage") ?? Environment.GetEnvironmentVariable("FLEXFUNCTIONS_BENCH_STORAGE") ?? "UseDevelopmentStorage=true";
 
 const string Token = "bench-customer-token";
 var loginAnswer = Encoding.UTF8.GetBytes($$$"""{"status":200,"data":{"token":"{{{Token}}}"}}""");
+var wrongPasscodeAnswer = Encoding.UTF8.GetBytes("""{"error":{"code":"InvalidPasscode","message":"wrong passcode","statusCode":400}}""");
 var leaseAnswer = Encoding.UTF8.GetBytes("""{"status":200,"data":{"leaseId":"L1","payment":24.99,"term":52,"cashPrice":599.99}}""");
 
 // ---- Loopback fake FlexShopper (Kestrel on 127.0.0.1) ----
@@ -43,7 +52,9 @@ var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
 await using var upstream = builder.Build();
-upstream.MapPost("/v3/users/{id}/passcode-login", (HttpContext c) => Answer(c, loginAnswer, upstreamDelay));
+upstream.MapPost("/v3/users/{id}/passcode-login", (string id, HttpContext c) => id.StartsWith('w')
+    ? Answer(c, wrongPasscodeAnswer, upstreamDelay, StatusCodes.Status400BadRequest)
+    : Answer(c, loginAnswer, upstreamDelay));
 upstream.MapPost("/v3/leases", (HttpContext c) => Answer(c, leaseAnswer, upstreamDelay));
 await upstream.StartAsync();
 var baseUrl = upstream.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/v3/";
@@ -64,6 +75,13 @@ var settings = new Dictionary<string, string?>
 var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging(l => l.SetMinimumLevel(LogLevel.Information));
 services.AddFlexFunctions(configuration);
+if (storageDelay > TimeSpan.Zero)
+{
+    var tableOptions = new TableClientOptions();
+    tableOptions.AddPolicy(new StorageRoundTrip(storageDelay, args.Contains("--trace-storage")), HttpPipelinePosition.PerRetry);
+    services.AddSingleton(new TableServiceClient(storage, tableOptions));
+}
+
 await using var provider = services.BuildServiceProvider();
 if (!args.Contains("--no-tracing"))
 {
@@ -97,6 +115,23 @@ async Task Login()
     var user = "u" + Interlocked.Increment(ref customerSeq).ToString(CultureInfo.InvariantCulture);
     var context = Request("POST", $"/api/v1/customers/{user}/login", loginBody, null);
     await Execute(context, await customers.LoginCustomer(context.Request, user, default), 200);
+}
+
+async Task WrongPasscode()
+{
+    // A new customer each time, so no lockout refuses it: the path of a wrong passcode FlexShopper answers 400.
+    var user = "w" + Interlocked.Increment(ref customerSeq).ToString(CultureInfo.InvariantCulture);
+    var context = Request("POST", $"/api/v1/customers/{user}/login", loginBody, null);
+    await Execute(context, await customers.LoginCustomer(context.Request, user, default), 400);
+}
+
+async Task PlainWrongPasscode()
+{
+    using var content = new ByteArrayContent(loginBody) { Headers = { ContentType = new("application/json") } };
+    using var request = new HttpRequestMessage(HttpMethod.Post, "users/w1/passcode-login") { Content = content };
+    request.Headers.TryAddWithoutValidation("Authorization", "benchmark-key");
+    using var response = await plain.SendAsync(request);
+    _ = await response.Content.ReadAsByteArrayAsync();
 }
 
 async Task LoginWithoutLimits()
@@ -137,16 +172,17 @@ async Task PlainLease()
     response.EnsureSuccessStatusCode();
 }
 
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"HTTP-path benchmark: {seconds:F0} s per measurement after {warmup:F0} s warm-up, {Environment.ProcessorCount} cores, storage {(storage.Contains("UseDevelopmentStorage", StringComparison.Ordinal) ? "Azurite" : "custom")}, tracing {(args.Contains("--no-tracing") ? "off" : "on")}, upstream delay {upstreamDelay.TotalMilliseconds:F0} ms"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"HTTP-path benchmark: {seconds:F0} s per measurement after {warmup:F0} s warm-up, {Environment.ProcessorCount} cores, storage {(storage.Contains("UseDevelopmentStorage", StringComparison.Ordinal) ? "Azurite" : "custom")}, tracing {(args.Contains("--no-tracing") ? "off" : "on")}, upstream delay {upstreamDelay.TotalMilliseconds:F0} ms, storage delay {storageDelay.TotalMilliseconds:F0} ms"));
 Console.WriteLine("| Function | Concurrency | Function rps | p50 ms | p99 ms | Plain HttpClient rps | p50 ms | p99 ms | p50 ratio | Added at p50 | Added at p50 ms |");
 Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 foreach (var (name, function, floor) in new (string, Func<Task>, Func<Task>)[]
          {
              ("Login", Login, PlainLogin),
+             ("Login, wrong passcode", WrongPasscode, PlainWrongPasscode),
              ("Login, abuse limits off", LoginWithoutLimits, PlainLogin),
              ("FlexShopper client alone (passcode login)", ClientLogin, PlainLogin),
              ("CreateLease", CreateLease, PlainLease),
-         })
+         }.Where(row => only is null || row.Item1.Contains(only, StringComparison.OrdinalIgnoreCase)))
 {
     foreach (var concurrency in new[] { 1, 64 })
     {
@@ -221,13 +257,14 @@ static async Task Execute(HttpContext context, IActionResult result, int expecte
     }
 }
 
-static async Task Answer(HttpContext context, byte[] body, TimeSpan delay)
+static async Task Answer(HttpContext context, byte[] body, TimeSpan delay, int status = StatusCodes.Status200OK)
 {
     if (delay > TimeSpan.Zero)
     {
         await Task.Delay(delay);
     }
 
+    context.Response.StatusCode = status;
     context.Response.ContentType = "application/json";
     await context.Response.Body.WriteAsync(body);
 }
@@ -249,7 +286,25 @@ internal sealed class NoLimits : IAbuseLimiter
     public Task<LimitDecision> TryAcquireAsync(LimitKind kind, string customerId, string? clientIp, CancellationToken cancellationToken = default) =>
         Task.FromResult(LimitDecision.Allow);
 
-    public Task RecordFailedLoginAsync(string customerId, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    public Task CompleteLoginAsync(LimitDecision admitted, LoginOutcome outcome, CancellationToken cancellationToken = default) => Task.CompletedTask;
+}
 
-    public Task RecordSuccessfulLoginAsync(string customerId, LimitDecision admitted, CancellationToken cancellationToken = default) => Task.CompletedTask;
+/// <summary>Holds each storage request for a fixed time, as the network to a storage account does.</summary>
+internal sealed class StorageRoundTrip(TimeSpan delay, bool trace) : HttpPipelinePolicy
+{
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        Thread.Sleep(delay);
+        ProcessNext(message, pipeline);
+    }
+
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        await Task.Delay(delay, message.CancellationToken).ConfigureAwait(false);
+        await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+        if (trace)
+        {
+            Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {message.Request.Method} {message.Request.Uri.Path} {message.Response.Status}");
+        }
+    }
 }

@@ -5,7 +5,10 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace FlexFunctions.Functions.Queues;
 
-/// <summary>The warehouse feed: each message is handed to the processor; a transient failure throws so the queue redelivers.</summary>
+/// <summary>
+/// The warehouse feed: each message is handed to the processor. A transient failure throws so the queue redelivers;
+/// a copy arriving while another delivery confirms the same event completes (the processor re-queues it, delayed).
+/// </summary>
 public sealed class WarehouseEventsFunction(ConfirmationProcessor processor)
 {
     public const string Name = "WarehouseEvents";

@@ -31,4 +31,12 @@ public sealed class AbuseLimitsOptions
 
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// How long an admitted login holds its place against the lockout while FlexShopper judges the passcode. The call
+    /// is cut before this runs out, so keep it above <c>FlexShopper__TotalTimeout</c>; an instance that dies
+    /// mid-login frees the place after this long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "00:10:00")]
+    public TimeSpan LoginAttemptHold { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
@@ -14,17 +12,33 @@ using Microsoft.Extensions.Options;
 namespace FlexFunctions.Shared.AbuseLimits;
 
 /// <summary>
-/// Fixed-window counters in the <c>Tables__RateLimits</c> table, updated with ETag-conditional writes so that
-/// concurrent instances never lose a count. PartitionKey is a SHA-256 hash of the customer or IP (none is stored in
-/// clear, and no passcode is ever seen here), RowKey names the counter: every subject is its own partition, because a
-/// Table partition serves about 2,000 operations a second and one shared partition would cap logins for the whole app.
+/// Fixed-window counters in the <c>Tables__RateLimits</c> table. Every decision is a read followed by a write made on
+/// the ETag that was read: a write that lost a race to another instance reads again and decides again, so no count is
+/// lost and no extra request is admitted. PartitionKey is a SHA-256 hash of the normalised customer or IP (none is
+/// stored in clear, and no passcode is ever seen here), RowKey names the counter: every subject is its own partition,
+/// because a Table partition serves about 2,000 operations a second and one shared partition would cap logins for the
+/// whole app.
 /// </summary>
+/// <remarks>
+/// A customer's logins live on one row: the attempt window, the run of wrong passcodes, the lockout and the attempts
+/// in flight. An admitted login is counted in flight before FlexShopper sees its passcode, and admission refuses once
+/// wrong passcodes plus attempts in flight reach the lockout limit: however many instances and streams race, no
+/// more wrong passcodes reach FlexShopper than the limit.
+/// </remarks>
 public sealed partial class TableAbuseLimiter : IAbuseLimiter
 {
-    private const string LockoutRow = "lockout";
+    // Named so since before logins were reserved on it: a lockout recorded by an earlier version still holds.
+    private const string LoginRow = "lockout";
+    private const string PasscodeRow = "PasscodeRequest-customer";
 
-    // Each race lost to another instance is one round trip; beyond this many the caller is hammering one key.
+    // Each race lost to another instance is one more read and write; beyond this many the caller is hammering one key.
     private const int MaxRaces = 8;
+
+    // Settling an attempt gives up only in the extreme: an unsettled wrong passcode is forgotten when its hold lapses.
+    private const int MaxSettleRaces = 32;
+
+    // Attempts in flight are usually answered within a second; by then the customer is locked or may try again.
+    private static readonly TimeSpan InFlightRetryAfter = TimeSpan.FromSeconds(2);
 
     private readonly TableClient _table;
     private readonly TableCreatedOnFirstUse _created;
@@ -52,169 +66,249 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
         using var activity = FlexTelemetry.Source.StartActivity("AbuseLimits " + kind);
         await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var o = _options.Value;
+        var customer = Partition(LimitScopes.Customer, LimitSubjects.Customer(customerId));
 
-        // The lockout read and both counters go in parallel: one storage round trip of latency, not three.
-        var lockout = kind == LimitKind.LoginAttempt
-            ? _table.GetEntityIfExistsAsync<TableEntity>(Hash(LimitScopes.Customer, customerId), LockoutRow, cancellationToken: cancellationToken)
-            : null;
-        var (customerLimit, ipLimit) = kind == LimitKind.PasscodeRequest
-            ? (o.PasscodeRequestsPerCustomer, o.PasscodeRequestsPerClientIp)
-            : (o.LoginAttemptsPerCustomer, o.LoginAttemptsPerClientIp);
-        var byCustomer = CountAsync(kind, LimitScopes.Customer, NormalizeCustomer(customerId), customerLimit, cancellationToken);
-        var byIp = NormalizeIp(clientIp) is { } ip
-            ? CountAsync(kind, LimitScopes.ClientIp, ip, ipLimit, cancellationToken)
-            : Task.FromResult<TimeSpan?>(null);
-        var waits = await Task.WhenAll(byCustomer, byIp).ConfigureAwait(false);
+        // The customer's row and the IP's counter are separate partitions: read and written side by side, two storage
+        // round trips of latency in all.
+        var byCustomer = kind == LimitKind.LoginAttempt
+            ? ReserveLoginAsync(customerId, customer, cancellationToken)
+            : CountAsync(customer, PasscodeRow, LimitScopes.Customer, o.PasscodeRequestsPerCustomer, cancellationToken);
+        var byIp = LimitSubjects.ClientIp(clientIp) is { } ip
+            ? CountAsync(Partition(LimitScopes.ClientIp, ip), kind + "-" + LimitScopes.ClientIp, LimitScopes.ClientIp,
+                kind == LimitKind.PasscodeRequest ? o.PasscodeRequestsPerClientIp : o.LoginAttemptsPerClientIp, cancellationToken)
+            : Task.FromResult(Verdict.Admit);
+        var verdicts = await Task.WhenAll(byCustomer, byIp).ConfigureAwait(false);
 
-        var failuresOnRecord = false;
-        if (lockout is not null)
+        var (mine, theirs) = (verdicts[0], verdicts[1]);
+        if (mine.Wait is { } customerWait)
         {
-            var row = await lockout.ConfigureAwait(false);
-            if (row.HasValue && row.Value!.GetDateTimeOffset("LockedUntil") is { } until && until > _time.GetUtcNow())
+            return Refuse(kind, mine.Scope!, customerWait, customerId, clientIp, activity);
+        }
+
+        if (theirs.Wait is { } ipWait)
+        {
+            if (mine.Reservation is { } held)
             {
-                return Refuse(kind, LimitScopes.Lockout, until - _time.GetUtcNow(), customerId, clientIp, activity);
+                // The IP refused after the customer's row counted the attempt in flight: give the place back.
+                await CompleteLoginAsync(LimitDecision.Allow with { Reservation = held }, LoginOutcome.NoVerdict, CancellationToken.None).ConfigureAwait(false);
             }
 
-            failuresOnRecord = row.HasValue;
-        }
-
-        if (waits[0] is { } customerWait)
-        {
-            return Refuse(kind, LimitScopes.Customer, customerWait, customerId, clientIp, activity);
-        }
-
-        if (waits[1] is { } ipWait)
-        {
             return Refuse(kind, LimitScopes.ClientIp, ipWait, customerId, clientIp, activity);
         }
 
-        return failuresOnRecord ? LimitDecision.Allow with { FailedLoginsOnRecord = true } : LimitDecision.Allow;
+        return mine.Reservation is null ? LimitDecision.Allow : LimitDecision.Allow with { Reservation = mine.Reservation };
     }
 
-    public async Task RecordFailedLoginAsync(string customerId, CancellationToken cancellationToken = default)
+    public async Task CompleteLoginAsync(LimitDecision admitted, LoginOutcome outcome, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
-        await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        var o = _options.Value;
-        var partition = Hash(LimitScopes.Customer, customerId);
-        for (var race = 0; race < MaxRaces; race++)
-        {
-            var now = _time.GetUtcNow();
-            var existing = await _table.GetEntityIfExistsAsync<TableEntity>(partition, LockoutRow, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var entity = existing.HasValue ? existing.Value! : new TableEntity(partition, LockoutRow);
-            if (entity.GetDateTimeOffset("LockedUntil") is { } until && until > now)
-            {
-                return; // already locked; the lockout is not extended by attempts it refused
-            }
-
-            var first = entity.GetDateTimeOffset("FirstFailureAt");
-            var failures = first is { } f && now - f < o.Window ? (entity.GetInt32("Failures") ?? 0) + 1 : 1;
-            entity["FirstFailureAt"] = failures == 1 ? now : first;
-            entity["Failures"] = failures;
-            entity["LockedUntil"] = null;
-            if (failures >= o.FailedLoginsBeforeLockout)
-            {
-                entity["LockedUntil"] = now + o.LockoutDuration;
-                entity["Failures"] = 0;
-            }
-
-            if (await TryWriteAsync(entity, existing.HasValue, cancellationToken).ConfigureAwait(false))
-            {
-                if (failures >= o.FailedLoginsBeforeLockout)
-                {
-                    LogLockedOut(_logger, customerId, failures, now + o.LockoutDuration);
-                }
-
-                return;
-            }
-        }
-
-        throw new RequestFailedException(412, "The lockout counter kept changing under us; try again.");
-    }
-
-    public async Task RecordSuccessfulLoginAsync(string customerId, LimitDecision admitted, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
         ArgumentNullException.ThrowIfNull(admitted);
-        if (!admitted.FailedLoginsOnRecord)
+        if (admitted.Reservation is not { } reservation)
         {
-            // The usual login: the admission read found no wrong passcodes, so a storage round trip is saved here.
-            // A wrong passcode recorded by a concurrent attempt since then stays counted, which errs on the safe side.
             return;
         }
 
-        await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        // A lockout in force is not lifted by a success (a success cannot happen while locked: we refuse first).
-        var existing = await _table.GetEntityIfExistsAsync<TableEntity>(Hash(LimitScopes.Customer, customerId), LockoutRow, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (existing.HasValue && !(existing.Value!.GetDateTimeOffset("LockedUntil") > _time.GetUtcNow()))
+        var o = _options.Value;
+        DateTimeOffset? lockedUntil = null;
+        var failures = 0;
+        // Starts from the row as the admission wrote it: one round trip unless another attempt wrote since.
+        var written = await ChangeAsync(reservation.Written.PartitionKey, LoginRow, reservation.Written, MaxSettleRaces, (row, now) =>
         {
-            try
+            var inFlight = InFlight(row, now);
+            if (inFlight > 0 && row.GetString(Fields.InFlightGroup) == reservation.Group)
             {
-                await _table.DeleteEntityAsync(existing.Value, existing.Value.ETag, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-            {
-                // Another instance changed it first; that write stands.
-            }
-        }
-    }
-
-    /// <summary>Counts one request; the wait until the window resets when the limit was already reached, else null.</summary>
-    private async Task<TimeSpan?> CountAsync(LimitKind kind, string scope, string subject, int limit, CancellationToken cancellationToken)
-    {
-        var partition = Hash(scope, subject);
-        var rowKey = kind + "-" + scope;
-        var window = _options.Value.Window;
-        for (var race = 0; race < MaxRaces; race++)
-        {
-            var now = _time.GetUtcNow();
-            var existing = await _table.GetEntityIfExistsAsync<TableEntity>(partition, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var entity = existing.HasValue ? existing.Value! : new TableEntity(partition, rowKey);
-            var start = entity.GetDateTimeOffset("WindowStart");
-            if (start is null || now - start.Value >= window)
-            {
-                entity["WindowStart"] = now;
-                entity["Count"] = 1;
-            }
-            else if ((entity.GetInt32("Count") ?? 0) >= limit)
-            {
-                return start.Value + window - now; // refused requests are not counted: the window still ends on time
-            }
-            else
-            {
-                entity["Count"] = (entity.GetInt32("Count") ?? 0) + 1;
+                inFlight--;
             }
 
-            if (await TryWriteAsync(entity, existing.HasValue, cancellationToken).ConfigureAwait(false))
+            SetInFlight(row, inFlight, row.GetString(Fields.InFlightGroup), row.GetDateTimeOffset(Fields.InFlightUntil));
+            lockedUntil = null;
+            if (row.GetDateTimeOffset(Fields.LockedUntil) > now)
             {
-                return null;
+                return true; // already locked: neither a wrong passcode extends it nor a success lifts it
             }
-        }
 
-        // Many concurrent requests for one customer or IP: refuse this one briefly rather than skip counting it.
-        return TimeSpan.FromSeconds(1);
-    }
+            row[Fields.LockedUntil] = null;
+            switch (outcome)
+            {
+                case LoginOutcome.WrongPasscode:
+                    failures = Failures(row, now) + 1;
+                    if (failures >= o.FailedLoginsBeforeLockout)
+                    {
+                        lockedUntil = now + o.LockoutDuration;
+                        row[Fields.LockedUntil] = lockedUntil;
+                        SetFailures(row, 0, null);
+                    }
+                    else
+                    {
+                        SetFailures(row, failures, failures == 1 ? now : row.GetDateTimeOffset(Fields.FirstFailureAt));
+                    }
 
-    /// <summary>Inserts a new row or replaces the one read, only if nobody wrote it since; false when we lost the race.</summary>
-    private async Task<bool> TryWriteAsync(TableEntity entity, bool exists, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (exists)
-            {
-                await _table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                    break;
+                case LoginOutcome.Succeeded:
+                    SetFailures(row, 0, null);
+                    break;
             }
 
             return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        }, cancellationToken).ConfigureAwait(false);
+
+        if (!written)
         {
-            return false;
+            // The place stays held until it lapses (LoginAttemptHold), so the limit still holds meanwhile.
+            throw new RequestFailedException(412, "The customer's login row kept changing under us; try again.");
         }
+
+        if (lockedUntil is { } until)
+        {
+            LogLockedOut(_logger, reservation.CustomerId, failures, until);
+        }
+    }
+
+    /// <summary>Admits a login onto the customer's row, counting it in flight, or says which limit refuses it.</summary>
+    private async Task<Verdict> ReserveLoginAsync(string customerId, string partition, CancellationToken cancellationToken)
+    {
+        var o = _options.Value;
+        var verdict = Verdict.Busy(LimitScopes.Customer);
+        TableEntity? admittedRow = null;
+        var written = await ChangeAsync(partition, LoginRow, null, MaxRaces, (row, now) =>
+        {
+            admittedRow = null;
+            if (row.GetDateTimeOffset(Fields.LockedUntil) is { } until && until > now)
+            {
+                verdict = Verdict.Refuse(LimitScopes.Lockout, until - now);
+                return false;
+            }
+
+            var since = row.GetDateTimeOffset(Fields.AttemptsSince);
+            var attempts = since is { } s && now - s < o.Window ? row.GetInt32(Fields.Attempts) ?? 0 : 0;
+            if (attempts >= o.LoginAttemptsPerCustomer)
+            {
+                verdict = Verdict.Refuse(LimitScopes.Customer, since!.Value + o.Window - now); // refused requests are not counted
+                return false;
+            }
+
+            var failures = Failures(row, now);
+            var inFlight = InFlight(row, now);
+            if (failures + inFlight >= o.FailedLoginsBeforeLockout)
+            {
+                // The answers still out could be the wrong passcodes that lock: admitting one more could exceed the limit.
+                verdict = Verdict.Refuse(LimitScopes.InFlight, InFlightRetryAfter);
+                return false;
+            }
+
+            row[Fields.Attempts] = attempts + 1;
+            row[Fields.AttemptsSince] = attempts == 0 ? now : since;
+            SetFailures(row, failures, failures == 0 ? null : row.GetDateTimeOffset(Fields.FirstFailureAt));
+            row[Fields.LockedUntil] = null;
+            var group = inFlight == 0 ? Convert.ToHexString(RandomNumberGenerator.GetBytes(6)) : row.GetString(Fields.InFlightGroup);
+            SetInFlight(row, inFlight + 1, group, now + o.LoginAttemptHold);
+            admittedRow = row;
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+
+        if (written && admittedRow is { } admitted)
+        {
+            var hold = o.LoginAttemptHold;
+            // Cut the call short of the hold, with room for the write that settles it.
+            var timeLimit = hold - TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, hold.Ticks / 5));
+            return new Verdict(null, null, new LoginReservation(customerId, admitted, admitted.GetString(Fields.InFlightGroup)!, timeLimit));
+        }
+
+        return verdict;
+    }
+
+    /// <summary>Counts one request on a fixed-window counter, or gives the wait until the window ends when the limit is reached.</summary>
+    private async Task<Verdict> CountAsync(string partition, string rowKey, string scope, int limit, CancellationToken cancellationToken)
+    {
+        var window = _options.Value.Window;
+        var verdict = Verdict.Busy(scope);
+        var written = await ChangeAsync(partition, rowKey, null, MaxRaces, (row, now) =>
+        {
+            var start = row.GetDateTimeOffset("WindowStart");
+            if (start is null || now - start.Value >= window)
+            {
+                row["WindowStart"] = now;
+                row["Count"] = 1;
+                return true;
+            }
+
+            var count = row.GetInt32("Count") ?? 0;
+            if (count >= limit)
+            {
+                verdict = Verdict.Refuse(scope, start.Value + window - now); // refused requests are not counted: the window still ends on time
+                return false;
+            }
+
+            row["Count"] = count + 1;
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        return written ? Verdict.Admit : verdict;
+    }
+
+    /// <summary>
+    /// Reads the row (or starts from <paramref name="known"/>), lets <paramref name="change"/> edit it and say whether to
+    /// write, and writes only if nobody wrote since; a lost race reads again. False when nothing was written: the change
+    /// declined, or the row kept changing under us <paramref name="maxRaces"/> times (the change's own verdict stays
+    /// "busy"). The written row keeps its new ETag.
+    /// </summary>
+    private async Task<bool> ChangeAsync(string partition, string rowKey, TableEntity? known, int maxRaces, Func<TableEntity, DateTimeOffset, bool> change, CancellationToken cancellationToken)
+    {
+        for (var race = 0; race < maxRaces; race++)
+        {
+            TableEntity row;
+            bool exists;
+            if (known is not null)
+            {
+                row = new TableEntity(known) { ETag = known.ETag };
+                exists = true;
+                known = null;
+            }
+            else
+            {
+                var read = await _table.GetEntityIfExistsAsync<TableEntity>(partition, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+                exists = read.HasValue;
+                row = exists ? read.Value! : new TableEntity(partition, rowKey);
+            }
+
+            if (!change(row, _time.GetUtcNow()))
+            {
+                return false;
+            }
+
+            try
+            {
+                var response = exists
+                    ? await _table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false)
+                    : await _table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
+                row.ETag = response.Headers.ETag ?? default;
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404)
+            {
+                // Another instance wrote (or removed) it first: decide again on what it wrote.
+            }
+        }
+
+        return false;
+    }
+
+    private int Failures(TableEntity row, DateTimeOffset now) =>
+        row.GetDateTimeOffset(Fields.FirstFailureAt) is { } first && now - first < _options.Value.Window ? row.GetInt32(Fields.Failures) ?? 0 : 0;
+
+    /// <summary>Attempts in flight; none once the run's hold has lapsed (an instance died before settling its attempt).</summary>
+    private static int InFlight(TableEntity row, DateTimeOffset now) =>
+        row.GetDateTimeOffset(Fields.InFlightUntil) is { } until && until > now ? Math.Max(0, row.GetInt32(Fields.InFlight) ?? 0) : 0;
+
+    private static void SetFailures(TableEntity row, int failures, DateTimeOffset? first)
+    {
+        row[Fields.Failures] = failures;
+        row[Fields.FirstFailureAt] = failures == 0 ? null : first;
+    }
+
+    private static void SetInFlight(TableEntity row, int inFlight, string? group, DateTimeOffset? until)
+    {
+        row[Fields.InFlight] = inFlight;
+        row[Fields.InFlightGroup] = inFlight == 0 ? null : group;
+        row[Fields.InFlightUntil] = inFlight == 0 ? null : until;
     }
 
     private LimitDecision Refuse(LimitKind kind, string scope, TimeSpan wait, string customerId, string? clientIp, Activity? activity)
@@ -226,35 +320,31 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
         return decision;
     }
 
-    private static string NormalizeCustomer(string customerId) => customerId.Trim().ToUpperInvariant();
+    /// <summary>The partition of one subject, already normalised by <see cref="LimitSubjects"/>.</summary>
+    private static string Partition(string scope, string normalisedSubject) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(scope + "\n" + normalisedSubject)));
 
-    /// <summary>IPv4 as is (IPv4-mapped IPv6 folded to IPv4); IPv6 by its /64, the block one subscriber usually holds.</summary>
-    internal static string? NormalizeIp(string? clientIp)
+    /// <summary>What one counter said: a wait when it refused (and which scope), or the login's reservation.</summary>
+    private sealed record Verdict(TimeSpan? Wait, string? Scope, LoginReservation? Reservation)
     {
-        if (string.IsNullOrWhiteSpace(clientIp) || !IPAddress.TryParse(clientIp.Trim(), out var address))
-        {
-            return null;
-        }
+        public static Verdict Admit { get; } = new(null, null, null);
 
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
+        public static Verdict Refuse(string scope, TimeSpan wait) => new(wait, scope, null);
 
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            var bytes = address.GetAddressBytes();
-            Array.Clear(bytes, 8, 8);
-            return new IPAddress(bytes) + "/64";
-        }
-
-        return address.ToString();
+        // Many concurrent requests for one customer or IP: refuse this one briefly rather than skip counting it.
+        public static Verdict Busy(string scope) => new(TimeSpan.FromSeconds(1), scope, null);
     }
 
-    private static string Hash(string scope, string subject)
+    private static class Fields
     {
-        var normalized = scope == LimitScopes.Customer ? NormalizeCustomer(subject) : subject;
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(scope + "\n" + normalized)));
+        public const string Attempts = "Attempts";
+        public const string AttemptsSince = "AttemptsSince";
+        public const string Failures = "Failures";
+        public const string FirstFailureAt = "FirstFailureAt";
+        public const string LockedUntil = "LockedUntil";
+        public const string InFlight = "InFlight";
+        public const string InFlightGroup = "InFlightGroup";
+        public const string InFlightUntil = "InFlightUntil";
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Abuse limit reached: {Kind} refused by the {Scope} limit for customer {CustomerId} from {ClientIp}; retry after {RetryAfterSeconds:F0} s")]

@@ -29,6 +29,12 @@ public enum ProcessOutcome
 
     /// <summary>Bad message or a permanent FlexShopper refusal: written to the failed-events table, not retried.</summary>
     Rejected,
+
+    /// <summary>
+    /// Another delivery holds the event's claim: acknowledged, with a copy put back on the queue to look again after
+    /// a short delay (harmless, the ledger decides), rather than failed and left for the visibility timeout.
+    /// </summary>
+    Deferred,
 }
 
 /// <summary>Thrown so the queue redelivers the message later; the reason is kept in the ledger for the poison record.</summary>
@@ -45,9 +51,13 @@ public sealed partial class ConfirmationProcessor(
     IFlexShopperClient flexShopper,
     WarehouseQueue queue,
     IOptions<ConfirmationsOptions> options,
+    TimeProvider time,
     FlexTelemetry telemetry,
     ILogger<ConfirmationProcessor> logger)
 {
+    /// <summary>The shortest wait before a deferred copy looks again: most claims are settled by then.</summary>
+    internal static readonly TimeSpan FirstRecheck = TimeSpan.FromSeconds(2);
+
     /// <summary>One delivery in one span (linked to the sender's trace when the message carries one), counted by outcome.</summary>
     public async Task<ProcessOutcome> ProcessAsync(WarehouseDelivery delivery, CancellationToken cancellationToken)
     {
@@ -64,6 +74,7 @@ public sealed partial class ConfirmationProcessor(
                 ProcessOutcome.Confirmed => "confirmed",
                 ProcessOutcome.Duplicate => "duplicate",
                 ProcessOutcome.AlreadyApplied => "already_applied",
+                ProcessOutcome.Deferred => "deferred",
                 _ => "rejected",
             };
             return result;
@@ -116,8 +127,7 @@ public sealed partial class ConfirmationProcessor(
                 LogResendOfRejected(logger, e.Type, e.Key, delivery.MessageId, claim.LastError);
                 return ProcessOutcome.Duplicate;
             case ClaimStatus.HeldElsewhere:
-                throw new TransientConfirmationException(string.Create(CultureInfo.InvariantCulture,
-                    $"Event {e.Key} is being processed by another delivery until {claim.LeaseUntil:O}; retry later."));
+                return await DeferAsync(delivery, e, claim, cancellationToken).ConfigureAwait(false);
         }
 
         // Stop before the claim runs out so no other delivery can take over while this one is still calling.
@@ -183,6 +193,42 @@ public sealed partial class ConfirmationProcessor(
             await ReleaseAsync(claim, "Processing failed: " + ex.Message, outcomeUnknown: true).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A concurrent duplicate, not a failure: the claim's holder is calling FlexShopper now. The message is acknowledged
+    /// and its text (traceparent and all) put back on the queue, hidden for a while; that copy then finds the event
+    /// done, or takes the claim over if its holder released it or died. Sent before the acknowledgement, so a crash in
+    /// between leaves two copies, which the ledger deduplicates.
+    /// </summary>
+    private async Task<ProcessOutcome> DeferAsync(WarehouseDelivery delivery, ValidEvent e, LedgerClaim claim, CancellationToken cancellationToken)
+    {
+        var remaining = claim.LeaseUntil - time.GetUtcNow();
+        var delay = RecheckDelay(options.Value.ClaimLease - remaining, remaining);
+        try
+        {
+            await queue.Client.SendMessageAsync(delivery.Text, delay, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Not put back: fail so the queue redelivers this message itself after its visibility timeout.
+            throw new TransientConfirmationException($"Event {e.Key} is held by another delivery and could not be put back on the queue: {ex.Message}", ex);
+        }
+
+        LogDeferred(logger, e.Type, e.Key, delivery.MessageId, claim.LeaseUntil, delay.TotalSeconds);
+        return ProcessOutcome.Deferred;
+    }
+
+    /// <summary>
+    /// How long a deferred copy stays hidden: as long as the claim has been held so far (a slow call backs off,
+    /// doubling each time), at least <see cref="FirstRecheck"/>, and never past one second after the claim runs out,
+    /// when the copy may take it over. Whole seconds: the queue counts visibility in seconds.
+    /// </summary>
+    internal static TimeSpan RecheckDelay(TimeSpan heldFor, TimeSpan remaining)
+    {
+        var wait = heldFor > FirstRecheck ? heldFor : FirstRecheck;
+        var latest = (remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero) + TimeSpan.FromSeconds(1);
+        return TimeSpan.FromSeconds(Math.Ceiling((wait < latest ? wait : latest).TotalSeconds));
     }
 
     /// <summary>
@@ -353,6 +399,9 @@ public sealed partial class ConfirmationProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Warehouse {Type} event {EventKey} already handled; message {MessageId} acknowledged without calling FlexShopper")]
     private static partial void LogDuplicate(ILogger logger, string type, string eventKey, string? messageId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Warehouse {Type} event {EventKey} is being handled by another delivery (claim until {LeaseUntil:O}); message {MessageId} acknowledged and a copy put back to look again in {DelaySeconds:F0} s")]
+    private static partial void LogDeferred(ILogger logger, string type, string eventKey, string? messageId, DateTimeOffset leaseUntil, double delaySeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Warehouse {Type} event {EventKey} confirmed by FlexShopper on attempt {Attempt}")]
     private static partial void LogConfirmed(ILogger logger, string type, string eventKey, int attempt);

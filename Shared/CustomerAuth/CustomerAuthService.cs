@@ -1,5 +1,4 @@
 using FlexFunctions.Shared.AbuseLimits;
-using FlexFunctions.Shared.Dependencies;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Idempotency;
@@ -66,37 +65,61 @@ public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, 
     public async Task<SessionResult> LoginAsync(string userId, LoginInput input, CancellationToken cancellationToken = default)
     {
         sessions.EnsureCanSeal(); // never spend the single-use passcode on a session we could not seal
+        // Admission holds this attempt's place against the lockout before FlexShopper sees the passcode.
         var admitted = await AcquireAsync(LimitKind.LoginAttempt, userId, input.CustomerIp, cancellationToken).ConfigureAwait(false);
-        CustomerCredential credential;
+        var outcome = LoginOutcome.NoVerdict;
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (admitted.Reservation is { } reservation)
+        {
+            // Cut short of the hold: an attempt outliving its place could let one more guess through.
+            attempt.CancelAfter(reservation.TimeLimit);
+        }
+
         try
         {
             // The passcode goes to FlexShopper once (the client never retries it) and is not kept.
-            credential = await flexShopper.PasscodeLoginAsync(userId, input.Passcode!, cancellationToken).ConfigureAwait(false);
+            var credential = await flexShopper.PasscodeLoginAsync(userId, input.Passcode!, attempt.Token).ConfigureAwait(false);
+            outcome = LoginOutcome.Succeeded;
+            var session = sessions.Seal(credential);
+            return new SessionResult(userId, session.Value, session.ExpiresAt);
         }
         catch (FlexShopperApiException ex) when (ex.Kind == FlexShopperErrorKind.Validation)
         {
             // FlexShopper answers a wrong or expired passcode with 400: enough of them in a row lock the customer.
-            await limits.RecordFailedLoginAsync(userId, CancellationToken.None).ConfigureAwait(false);
+            outcome = LoginOutcome.WrongPasscode;
             throw;
         }
-
-        try
+        catch (OperationCanceledException ex) when (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            await limits.RecordSuccessfulLoginAsync(userId, admitted, CancellationToken.None).ConfigureAwait(false);
+            throw new FlexShopperApiException(FlexShopperErrorKind.Transient, null, null, "Passcode login: FlexShopper did not answer within the login attempt's hold.", ex)
+            {
+                Operation = "PasscodeLogin",
+            };
         }
-        catch (Exception ex) when (DependencyOutage.Is(ex, cancellationToken))
+        finally
         {
-            // The single-use passcode is already spent: losing the new token over bookkeeping would force the
-            // customer to ask for another. The worst case is a stale wrong-passcode count.
-            LogSuccessNotRecorded(logger, DependencyOutage.StatusOf(ex));
+            await CompleteAsync(userId, admitted, outcome).ConfigureAwait(false);
         }
-
-        var session = sessions.Seal(credential);
-        return new SessionResult(userId, session.Value, session.ExpiresAt);
     }
 
     public Task<FlexShopperUser> GetMeAsync(CustomerCredential customer, CancellationToken cancellationToken = default) =>
         flexShopper.GetMeAsync(customer, cancellationToken);
+
+    /// <summary>
+    /// Settles the attempt's place. A failure here is logged, not thrown: a spent passcode's token must not be lost
+    /// over bookkeeping, and the place stays held until it lapses, so the limit holds meanwhile.
+    /// </summary>
+    private async Task CompleteAsync(string userId, LimitDecision admitted, LoginOutcome outcome)
+    {
+        try
+        {
+            await limits.CompleteLoginAsync(admitted, outcome, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogOutcomeNotRecorded(logger, userId, outcome, ex.GetType().Name);
+        }
+    }
 
     private async Task<LimitDecision> AcquireAsync(LimitKind kind, string userId, string? customerIp, CancellationToken cancellationToken)
     {
@@ -104,6 +127,6 @@ public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, 
         return decision.Allowed ? decision : throw new AbuseLimitExceededException(kind, decision);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A successful login could not be recorded against the abuse limits (storage answered {Status}); the session was issued")]
-    private static partial void LogSuccessNotRecorded(ILogger logger, int status);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Outcome} login of customer {CustomerId} could not be recorded against the abuse limits ({ErrorType}); its place lapses with AbuseLimits__LoginAttemptHold")]
+    private static partial void LogOutcomeNotRecorded(ILogger logger, string customerId, LoginOutcome outcome, string errorType);
 }

@@ -26,7 +26,7 @@ public sealed class FlexTelemetry : IDisposable
             "Time for one FlexShopper call, key lookup, retries and reading the answer included.");
         FlexShopperCalls = _meter.CreateCounter<long>("flexshopper.client.calls", "{call}", "FlexShopper calls by operation and outcome.");
         Confirmations = _meter.CreateCounter<long>("flexfunctions.confirmations", "{event}",
-            "Warehouse event deliveries by outcome: confirmed, duplicate, already_applied, rejected, transient, poisoned.");
+            "Warehouse event deliveries by outcome: confirmed, duplicate, already_applied, deferred, rejected, transient, poisoned.");
         ConfirmationsReplayed = _meter.CreateCounter<long>("flexfunctions.confirmations.replayed", "{event}", "Failed warehouse events put back on the queue by an operator.");
         CatalogRefreshes = _meter.CreateCounter<long>("flexfunctions.catalog.refreshes", "{run}", "Catalog refresh runs by outcome: Succeeded, Failed, busy.");
         CatalogProducts = _meter.CreateCounter<long>("flexfunctions.catalog.products", "{product}", "Products inserted, updated or deleted by catalog refreshes.");

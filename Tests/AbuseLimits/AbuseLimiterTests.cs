@@ -20,7 +20,7 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
         _settings = TestServices.DefaultSettings("http://127.0.0.1:9/v3/");
         _settings["AbuseLimits:PasscodeRequestsPerCustomer"] = "3";
         _settings["AbuseLimits:PasscodeRequestsPerClientIp"] = "4";
-        _settings["AbuseLimits:LoginAttemptsPerCustomer"] = "7";
+        _settings["AbuseLimits:LoginAttemptsPerCustomer"] = "10";
         _settings["AbuseLimits:LoginAttemptsPerClientIp"] = "50";
         _settings["AbuseLimits:Window"] = "00:10:00";
         _settings["AbuseLimits:FailedLoginsBeforeLockout"] = "3";
@@ -87,28 +87,95 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
     public async Task Limits_hold_across_instances_racing_on_the_same_customer()
     {
         var instances = new[] { Instance(), Instance(), Instance() };
+        var requests = Enumerable.Range(0, 18).Select(i => instances[i % 3].TryAcquireAsync(LimitKind.PasscodeRequest, "racer", null));
+
+        var decisions = await Task.WhenAll(requests);
+
+        // Exactly the limit got through: no count was lost to a concurrent write on another instance.
+        Assert.Equal(3, decisions.Count(d => d.Allowed));
+    }
+
+    [Fact]
+    public async Task Logins_racing_across_instances_are_admitted_no_more_than_the_lockout_allows_while_their_answers_are_out()
+    {
+        var instances = new[] { Instance(), Instance(), Instance() };
         var attempts = Enumerable.Range(0, 18).Select(i => instances[i % 3].TryAcquireAsync(LimitKind.LoginAttempt, "racer", null));
 
         var decisions = await Task.WhenAll(attempts);
 
-        // Exactly the limit got through: no count was lost to a concurrent write on another instance.
-        Assert.Equal(7, decisions.Count(d => d.Allowed));
+        // Three wrong passcodes lock: three attempts in flight could be those three, so the rest wait for their answers.
+        var admitted = decisions.Where(d => d.Allowed).ToList();
+        Assert.Equal(3, admitted.Count);
+        Assert.All(decisions.Where(d => !d.Allowed), d => Assert.Equal(LimitScopes.InFlight, d.Scope));
+        Assert.All(admitted, d => Assert.NotNull(d.Reservation));
+
+        // All three were wrong: the customer is locked, not merely busy.
+        await Task.WhenAll(admitted.Select((d, i) => instances[i % 3].CompleteLoginAsync(d, LoginOutcome.WrongPasscode)));
+        Assert.Equal(LimitScopes.Lockout, (await instances[0].TryAcquireAsync(LimitKind.LoginAttempt, "racer", null)).Scope);
+    }
+
+    [Fact]
+    public async Task An_attempt_without_a_verdict_gives_its_place_back_and_one_whose_instance_died_lapses_after_the_hold()
+    {
+        var limiter = Instance();
+        var held = new List<LimitDecision>();
+        for (var i = 0; i < 3; i++)
+        {
+            held.Add(await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u5", null));
+        }
+
+        Assert.Equal(LimitScopes.InFlight, (await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u5", null)).Scope);
+        await limiter.CompleteLoginAsync(held[0], LoginOutcome.NoVerdict); // FlexShopper did not answer
+        var next = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u5", null);
+        Assert.True(next.Allowed);
+        Assert.Equal(LimitScopes.InFlight, (await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u5", null)).Scope);
+
+        // The instances holding the other three die: their places lapse with the hold (one minute by default).
+        _clock.Advance(TimeSpan.FromSeconds(61));
+        var afterLapse = new List<LimitDecision>();
+        for (var i = 0; i < 3; i++)
+        {
+            afterLapse.Add(await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u5", null));
+        }
+
+        Assert.All(afterLapse, d => Assert.True(d.Allowed));
+        // A late answer to a lapsed attempt does not free a place the new ones hold.
+        await limiter.CompleteLoginAsync(held[1], LoginOutcome.NoVerdict);
+        Assert.Equal(LimitScopes.InFlight, (await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u5", null)).Scope);
+    }
+
+    [Fact]
+    public async Task A_login_the_ip_limit_refuses_holds_no_place_against_the_customers_lockout()
+    {
+        _settings["AbuseLimits:LoginAttemptsPerClientIp"] = "2";
+        var limiter = Instance();
+        await Complete(limiter, "a", LoginOutcome.Succeeded, "203.0.113.5");
+        await Complete(limiter, "b", LoginOutcome.Succeeded, "203.0.113.5");
+        Assert.Equal(LimitScopes.ClientIp, (await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "v", "203.0.113.5")).Scope);
+
+        // Three attempts may be in flight for "v" (the lockout limit): the refused one took none of them.
+        var held = new List<LimitDecision>();
+        for (var i = 0; i < 3; i++)
+        {
+            held.Add(await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "v", "198.51.100." + i));
+        }
+
+        Assert.All(held, d => Assert.True(d.Allowed));
     }
 
     [Fact]
     public async Task Wrong_passcodes_lock_the_customer_until_the_lockout_ends_and_a_success_clears_the_run()
     {
         var limiter = Instance();
-        await limiter.RecordFailedLoginAsync("u9");
-        await limiter.RecordFailedLoginAsync("u9");
-        var admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u9", null);
-        Assert.True(admitted.FailedLoginsOnRecord);
-        await limiter.RecordSuccessfulLoginAsync("u9", admitted);
-        await limiter.RecordFailedLoginAsync("u9");
-        await limiter.RecordFailedLoginAsync("u9");
-        Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u9", null)).Allowed); // 2 in a row, not 3
+        await Wrong(limiter, "u9");
+        await Wrong(limiter, "u9");
+        await Complete(limiter, "u9", LoginOutcome.Succeeded);
+        await Wrong(limiter, "u9");
+        await Wrong(limiter, "u9");
+        var third = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u9", null);
+        Assert.True(third.Allowed); // 2 in a row, not 4
+        await limiter.CompleteLoginAsync(third, LoginOutcome.WrongPasscode);
 
-        await limiter.RecordFailedLoginAsync("u9");
         _clock.Advance(TimeSpan.FromMinutes(1));
         var locked = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u9", null);
         Assert.False(locked.Allowed);
@@ -123,7 +190,30 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_login_admitted_with_no_wrong_passcodes_on_record_records_its_success_without_a_storage_call()
+    public async Task Spellings_of_one_customer_id_share_one_lockout_and_one_set_of_counters()
+    {
+        var (first, second) = (Instance(), Instance());
+        await Wrong(first, " ABC");
+        await Wrong(second, "abc");
+        await Wrong(first, "\uFF21\uFF22\uFF23"); // full-width ABC
+
+        foreach (var spelling in new[] { "abc", "ABC", " ABC", "abc\t", "Abc" })
+        {
+            var refused = await second.TryAcquireAsync(LimitKind.LoginAttempt, spelling, null);
+            Assert.True(LimitScopes.Lockout == refused.Scope, $"'{spelling}' was {refused}");
+        }
+
+        // Passcode requests count on one counter too.
+        foreach (var spelling in new[] { "xyz", " XYZ", "Xyz " })
+        {
+            Assert.True((await first.TryAcquireAsync(LimitKind.PasscodeRequest, spelling, null)).Allowed);
+        }
+
+        Assert.Equal(LimitScopes.Customer, (await second.TryAcquireAsync(LimitKind.PasscodeRequest, "xYZ", null)).Scope);
+    }
+
+    [Fact]
+    public async Task A_login_costs_two_storage_round_trips_before_FlexShopper_and_one_after()
     {
         var requests = new RequestCounter();
         var app = TestServices.Build(_settings, s =>
@@ -133,33 +223,32 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
         });
         _apps.Add(app);
         var limiter = app.Get<IAbuseLimiter>();
+        await Complete(limiter, "warm-up", LoginOutcome.Succeeded); // creates the table
 
-        var admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "clean", null);
-        Assert.False(admitted.FailedLoginsOnRecord);
         var before = requests.Count;
-        await limiter.RecordSuccessfulLoginAsync("clean", admitted);
-        Assert.Equal(before, requests.Count);
-
-        // With a wrong passcode on record the success does go to storage, and clears the run.
-        await limiter.RecordFailedLoginAsync("clean");
-        await limiter.RecordFailedLoginAsync("clean");
-        admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "clean", null);
+        var admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "clean", null);
+        Assert.Equal(2, requests.Count - before); // read the customer's row, write it on the ETag read
         before = requests.Count;
-        await limiter.RecordSuccessfulLoginAsync("clean", admitted);
-        Assert.True(requests.Count > before);
-        await limiter.RecordFailedLoginAsync("clean");
-        await limiter.RecordFailedLoginAsync("clean");
-        Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "clean", null)).Allowed); // 2 in a row, not 4
+        await limiter.CompleteLoginAsync(admitted, LoginOutcome.Succeeded);
+        Assert.Equal(1, requests.Count - before); // written on the ETag the admission got back: no read
+
+        // With the shopper's IP the IP counter is read and written alongside: more requests, not more round trips.
+        before = requests.Count;
+        admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "clean", "198.51.100.7");
+        Assert.Equal(4, requests.Count - before);
+        before = requests.Count;
+        await limiter.CompleteLoginAsync(admitted, LoginOutcome.WrongPasscode);
+        Assert.Equal(1, requests.Count - before);
     }
 
     [Fact]
     public async Task Failures_spread_beyond_the_window_do_not_lock()
     {
         var limiter = Instance();
-        await limiter.RecordFailedLoginAsync("slow");
-        await limiter.RecordFailedLoginAsync("slow");
+        await Wrong(limiter, "slow");
+        await Wrong(limiter, "slow");
         _clock.Advance(TimeSpan.FromMinutes(11));
-        await limiter.RecordFailedLoginAsync("slow");
+        await Wrong(limiter, "slow");
         Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "slow", null)).Allowed);
     }
 
@@ -168,7 +257,7 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
     {
         var limiter = Instance();
         await limiter.TryAcquireAsync(LimitKind.PasscodeRequest, "customer-4711", "198.51.100.23");
-        await limiter.RecordFailedLoginAsync("customer-4711");
+        await Wrong(limiter, "customer-4711");
 
         var table = new TableClient(Azurite.Instance.ConnectionString, _settings["Tables:RateLimits"]);
         var rows = new List<TableEntity>();
@@ -177,10 +266,20 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
             rows.Add(row);
         }
 
-        Assert.Equal(3, rows.Count); // customer counter, IP counter, lockout counter
+        Assert.Equal(3, rows.Count); // customer's passcode counter, IP's passcode counter, customer's login row
         var text = string.Join(" ", rows.SelectMany(r => r.Select(kv => kv.Key + "=" + kv.Value)));
         Assert.DoesNotContain("4711", text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("198.51.100", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>A login admitted and answered with a wrong passcode, as the login service does it.</summary>
+    private static Task Wrong(IAbuseLimiter limiter, string customer) => Complete(limiter, customer, LoginOutcome.WrongPasscode);
+
+    private static async Task Complete(IAbuseLimiter limiter, string customer, LoginOutcome outcome, string? clientIp = null)
+    {
+        var admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, customer, clientIp);
+        Assert.True(admitted.Allowed);
+        await limiter.CompleteLoginAsync(admitted, outcome);
     }
 
     public async ValueTask DisposeAsync()

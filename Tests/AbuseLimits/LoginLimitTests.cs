@@ -63,6 +63,40 @@ public sealed class LoginLimitTests : IDisposable
     }
 
     [Fact]
+    public async Task A_login_FlexShopper_leaves_unanswered_past_its_hold_is_a_503_and_frees_its_place()
+    {
+        var arrived = 0;
+        using var release = new CancellationTokenSource();
+        _flex.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath("/v3/users/u4/passcode-login").UsingPost())
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithCallback(async _ =>
+            {
+                Interlocked.Increment(ref arrived); // counted on arrival: the fake logs a request only once it has answered
+                await Task.Delay(TimeSpan.FromSeconds(8), release.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                return new WireMock.ResponseMessage { StatusCode = 200 };
+            }));
+        await using var app = HttpApp.Build(_flex, settings =>
+        {
+            settings["AbuseLimits:FailedLoginsBeforeLockout"] = "1";
+            settings["AbuseLimits:LoginAttemptHold"] = "00:00:05"; // the call is cut at 4 s, well before the client's own timeouts
+            settings["FlexShopper:AttemptTimeout"] = "00:00:20";
+            settings["FlexShopper:TotalTimeout"] = "00:00:30";
+            settings["FlexShopper:CircuitBreakerSamplingDuration"] = "00:01:00";
+        });
+        var customers = HttpTestKit.Create<CustomerFunctions>(app.Provider);
+        Task<HttpResult> Login() => HttpTestKit.RunAsync(HttpTestKit.Request(app.Provider, "POST", "/api/v1/customers/u4/login", """{"passcode":"444444"}"""),
+            r => customers.LoginCustomer(r, "u4", default));
+
+        var cut = await Login();
+
+        Assert.Equal(503, cut.Status);
+        Assert.False(string.IsNullOrEmpty(cut.Headers.RetryAfter.ToString()));
+        // No verdict: the one place the lockout allows is free again, so the next attempt is admitted (and cut too).
+        Assert.Equal(503, (await Login()).Status);
+        Assert.Equal(2, Volatile.Read(ref arrived));
+        await release.CancelAsync();
+    }
+
+    [Fact]
     public async Task A_customer_ip_that_is_not_an_address_is_a_400_naming_the_field()
     {
         await using var app = App();

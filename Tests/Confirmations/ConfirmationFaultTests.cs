@@ -79,8 +79,9 @@ public sealed class ConfirmationFaultTests
         h.AnswerTransaction("""[{"sku":"SKU-1","quantity":{"ordered":2,"shipped":2}}]""");
         await CrashAfterUpstreamSuccess(h);
 
-        // While the dead attempt's claim lasts, a redelivery backs off instead of calling.
-        await Assert.ThrowsAsync<TransientConfirmationException>(() => h.Deliver(ConfirmationHarness.Shipment(), 2));
+        // While the dead attempt's claim lasts, a redelivery defers (a copy goes back on the queue) instead of calling.
+        Assert.Equal(ProcessOutcome.Deferred, await h.Deliver(ConfirmationHarness.Shipment(), 2));
+        Assert.Empty(h.Calls("GET", $"transactions/{Tx}"));
 
         h.Clock.Advance(TimeSpan.FromMinutes(2));
         Assert.Equal(ProcessOutcome.AlreadyApplied, await h.Deliver(ConfirmationHarness.Shipment(), 3));

@@ -20,14 +20,25 @@ public sealed class ConfirmationHarness : IAsyncDisposable
 {
     public const string Transaction = "T-1001";
 
+    private readonly Dictionary<string, string?> _settings;
+    private readonly List<TestServices> _instances = [];
+
     public ConfirmationHarness(Action<Dictionary<string, string?>>? tweak = null)
     {
         Fake = new FakeFlexShopper();
-        var settings = TestServices.DefaultSettings(Fake.BaseUrl);
-        settings["FlexShopper:MaxRetryAttempts"] = "0";
-        tweak?.Invoke(settings);
+        _settings = TestServices.DefaultSettings(Fake.BaseUrl);
+        _settings["FlexShopper:MaxRetryAttempts"] = "0";
+        tweak?.Invoke(_settings);
         Clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        Services = TestServices.Build(settings, s => s.AddSingleton<TimeProvider>(Clock));
+        Services = AnotherInstance();
+    }
+
+    /// <summary>One more app instance (its own service graph) on the same tables, queue, clock and FlexShopper.</summary>
+    public TestServices AnotherInstance()
+    {
+        var instance = TestServices.Build(_settings, s => s.AddSingleton<TimeProvider>(Clock));
+        _instances.Add(instance);
+        return instance;
     }
 
     public FakeFlexShopper Fake { get; }
@@ -48,8 +59,12 @@ public sealed class ConfirmationHarness : IAsyncDisposable
 
     private int _messages;
 
-    public Task<ProcessOutcome> Deliver(string text, long dequeueCount = 1) =>
-        Processor.ProcessAsync(new WarehouseDelivery(text, "msg-" + Interlocked.Increment(ref _messages), dequeueCount), CancellationToken.None);
+    /// <summary>Hands text to the processor as one delivery; the live queue exists, as it does under the host, for deferred copies.</summary>
+    public async Task<ProcessOutcome> Deliver(string text, long dequeueCount = 1)
+    {
+        await Queue.Client.CreateIfNotExistsAsync();
+        return await Processor.ProcessAsync(new WarehouseDelivery(text, "msg-" + Interlocked.Increment(ref _messages), dequeueCount), CancellationToken.None);
+    }
 
     /// <summary>Puts text on the real warehouse queue and receives it back as the host would hand it over.</summary>
     public Task<QueueMessage> ThroughQueue(string text) => ThroughQueue(Queue, text);
@@ -101,7 +116,11 @@ public sealed class ConfirmationHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Services.DisposeAsync();
+        foreach (var instance in _instances)
+        {
+            await instance.DisposeAsync();
+        }
+
         Fake.Dispose();
     }
 }

@@ -77,18 +77,34 @@ public sealed class ConfirmationProcessingTests
     }
 
     [Fact]
-    public async Task The_same_event_delivered_five_times_at_once_calls_FlexShopper_once()
+    public async Task The_same_event_delivered_five_times_at_once_calls_FlexShopper_once_and_fails_no_delivery()
     {
         await using var h = new ConfirmationHarness();
-        h.Answer($"transactions/{Tx}/confirm-shipment", 200, delayMs: 300);
+        // FlexShopper's answer waits until the four other copies have been dealt with: they all meet the claim held.
+        var othersDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ConcurrentDuplicateTests.AnswerAfter(h, $"transactions/{Tx}/confirm-shipment", othersDone.Task);
 
-        var first = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Attempt(h)));
-        Assert.Equal(1, first.Count(o => o == ProcessOutcome.Confirmed));
-        Assert.Equal(4, first.Count(o => o is null)); // "in progress elsewhere": the queue would redeliver these
+        var deliveries = Enumerable.Range(0, 5).Select(_ => Task.Run(() => h.Deliver(ConfirmationHarness.Shipment()))).ToList();
+        var settled = new List<ProcessOutcome>();
+        for (var i = 0; i < 4; i++)
+        {
+            var done = await Task.WhenAny(deliveries);
+            deliveries.Remove(done);
+            settled.Add(await done);
+        }
 
-        // The redeliveries find the event done.
-        var again = await Task.WhenAll(first.Where(o => o is null).Select(_ => Attempt(h)));
-        Assert.All(again, o => Assert.Equal(ProcessOutcome.Duplicate, o));
+        othersDone.SetResult();
+        settled.Add(await deliveries.Single());
+        Assert.Equal([ProcessOutcome.Deferred, ProcessOutcome.Deferred, ProcessOutcome.Deferred, ProcessOutcome.Deferred, ProcessOutcome.Confirmed], settled);
+
+        // The four copies put back come up within seconds and are found done.
+        for (var i = 0; i < 4; i++)
+        {
+            var copy = await ConcurrentDuplicateTests.NextVisible(h.Queue, TimeSpan.FromSeconds(20));
+            Assert.Equal(ConfirmationHarness.Shipment(), copy.MessageText);
+            Assert.Equal(ProcessOutcome.Duplicate, await h.Deliver(copy.MessageText));
+        }
+
         Assert.Single(h.Calls("POST", $"transactions/{Tx}/confirm-shipment"));
     }
 
@@ -102,17 +118,5 @@ public sealed class ConfirmationProcessingTests
         Assert.Equal(ProcessOutcome.Confirmed, await h.Deliver(ConfirmationHarness.Shipment(quantity: 1, reference: "PICK-2")));
         Assert.Equal(ProcessOutcome.Confirmed, await h.Deliver(ConfirmationHarness.Shipment(sku: "SKU-9", quantity: 1)));
         Assert.Equal(3, h.Calls("POST", $"transactions/{Tx}/confirm-shipment").Count);
-    }
-
-    private static async Task<ProcessOutcome?> Attempt(ConfirmationHarness h)
-    {
-        try
-        {
-            return await h.Deliver(ConfirmationHarness.Shipment());
-        }
-        catch (TransientConfirmationException)
-        {
-            return null;
-        }
     }
 }

@@ -50,7 +50,7 @@ public sealed class Azurite : IDisposable
         }
 
         int blob = FreePort(), queue = FreePort(), table = FreePort();
-        var workDir = Directory.CreateTempSubdirectory("flexfunctions-azurite-").FullName;
+        var workDir = Directory.CreateTempSubdirectory("flexfunctions-storage-emulator-").FullName;
         var process = Launch(blob, queue, table, workDir, location: null);
         var instance = new Azurite(ConnectionStringFor(blob, queue, table), process, workDir);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => instance.Dispose();
@@ -89,6 +89,12 @@ public sealed class Azurite : IDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("Azurite did not start.");
+        if (Environment.GetEnvironmentVariable("FLEXFUNCTIONS_TEST_PIDS") is { Length: > 0 } pids)
+        {
+            // scripts/test.sh stops it by this pid if the test host dies without stopping it.
+            File.AppendAllText(pids, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        }
+
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();

@@ -197,6 +197,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       AbuseLimits__Window: '00:15:00'
       AbuseLimits__FailedLoginsBeforeLockout: '5'
       AbuseLimits__LockoutDuration: '00:30:00'
+      AbuseLimits__LoginAttemptHold: '00:01:00'
 
       Health__CheckTimeout: '00:00:03'
     }
