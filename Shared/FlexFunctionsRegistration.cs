@@ -7,6 +7,7 @@ using FlexFunctions.Shared.Http;
 using FlexFunctions.Shared.Observability;
 using FlexFunctions.Shared.Secrets;
 using FlexFunctions.Shared.Storage;
+using FlexFunctions.Shared.StorePlatforms;
 using Microsoft.Extensions.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -27,6 +28,7 @@ public static class FlexFunctionsRegistration
         services.AddCatalog(configuration);
         services.AddReadinessChecks(configuration);
         services.AddAbuseLimits(configuration);
+        services.AddStorePlatforms(configuration);
         return services;
     }
 }
