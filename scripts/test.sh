@@ -7,12 +7,15 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log() { printf '\n==> %s\n' "$*"; }
+# The test fixture writes the id of each Azurite it starts here, so a crashed test host's Azurite is stopped by id:
+# never another run's (other worktrees' tests run their own Azurite on this machine at the same time).
+FLEXFUNCTIONS_AZURITE_PIDS=$(mktemp)
+export FLEXFUNCTIONS_AZURITE_PIDS
 cleanup() {
-  # An Azurite the test fixture started (it runs in a flexfunctions-azurite-* folder) and a crashed test
-  # host left behind.
-  for pid in $(pgrep -f 'azurite' 2>/dev/null); do
+  while read -r pid; do
     case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in */flexfunctions-azurite-*) kill "$pid" 2>/dev/null || true ;; esac
-  done
+  done < "$FLEXFUNCTIONS_AZURITE_PIDS"
+  rm -f "$FLEXFUNCTIONS_AZURITE_PIDS"
 }
 trap cleanup EXIT
 

@@ -70,6 +70,17 @@ public sealed partial class StandardWebhookVerifier
             return SignatureCheck.Mismatch;
         }
 
+        // StandardWebhooks 1.1.2 never checks the last of several space-separated signatures (its loop stops one
+        // short), which breaks the spec's rotation, where a sender lists one per secret. Each is handed over alone.
+        var signatures = headers[SignatureHeader].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var candidates = signatures.Length <= 1
+            ? [headers]
+            : signatures.Select(s => (IHeaderDictionary)new HeaderDictionary
+            {
+                [IdHeader] = headers[IdHeader],
+                [TimestampHeader] = headers[TimestampHeader],
+                [SignatureHeader] = s,
+            }).ToArray();
         var result = SignatureCheck.Unconfigured;
         foreach (var secret in secrets)
         {
@@ -84,17 +95,20 @@ public sealed partial class StandardWebhookVerifier
                 continue;
             }
 
-            try
+            foreach (var candidate in candidates)
             {
-                webhook.Verify(payload, headers);
-                return SignatureCheck.Valid;
-            }
-            catch (WebhookVerificationException ex)
-            {
-                result = Classify(ex.Message);
-                if (result is not SignatureCheck.Mismatch)
+                try
                 {
-                    return result; // headers or timestamp: the same for every secret
+                    webhook.Verify(payload, candidate);
+                    return SignatureCheck.Valid;
+                }
+                catch (WebhookVerificationException ex)
+                {
+                    result = Classify(ex.Message);
+                    if (result is not SignatureCheck.Mismatch)
+                    {
+                        return result; // headers or timestamp: the same for every secret
+                    }
                 }
             }
         }

@@ -75,6 +75,12 @@ public sealed class Azurite : IDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("Azurite did not start.");
+        if (Environment.GetEnvironmentVariable("FLEXFUNCTIONS_AZURITE_PIDS") is { Length: > 0 } pids)
+        {
+            // scripts/test.sh stops this one by id if the test host dies without disposing it.
+            File.AppendAllText(pids, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        }
+
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
