@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace FlexFunctions.Shared.StorePlatforms;
 
 /// <summary>
-/// The delivery ids a store platform already sent us, kept <see cref="Retention"/> (longer than Shopify's 48 hours of
-/// retries), so a redelivered webhook is acknowledged without queueing its events again. Partition = platform and the
+/// The delivery ids a store platform already sent us, kept <see cref="Retention"/> (well past Shopify's retries, 8 over 4
+/// hours), so a redelivered webhook is acknowledged without queueing its events again. Partition = platform and the
 /// first byte of the key's hash (spreading the load), row = the hash. Table Storage has no expiry of its own: a row
 /// past <c>ExpiresAt</c> counts as absent and is overwritten when its id comes back. Two copies arriving at the same
 /// instant both pass; the confirmation ledger (keyed by the event's content) still confirms once.
