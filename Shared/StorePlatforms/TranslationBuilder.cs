@@ -105,6 +105,10 @@ internal sealed class TranslationBuilder
     public static string? Link(string? url) =>
         Uri.TryCreate(url?.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" ? uri.AbsoluteUri : null;
 
-    public static string? Text(string? value, int max) =>
-        string.IsNullOrWhiteSpace(value) ? null : value.Trim() is { } t && t.Length > max ? t[..max] : value.Trim();
+    /// <summary>Trimmed text cut to the contract's length, or null when blank.</summary>
+    public static string? Text(string? value, int max)
+    {
+        var text = value?.Trim();
+        return string.IsNullOrEmpty(text) ? null : text.Length > max ? text[..max] : text;
+    }
 }
