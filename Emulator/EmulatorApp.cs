@@ -291,6 +291,7 @@ public static partial class EmulatorApp
         });
         admin.MapGet("/violations", () => Results.Json([.. state.Violations], Json.ListTokenKeyViolation));
         admin.MapGet("/duplicates", () => Results.Json([.. state.DuplicateConfirmations], Json.ListDuplicateConfirmation));
+        admin.MapGet("/shipments", () => Results.Json([.. state.Shipments], Json.ListShipmentRecord));
         admin.MapGet("/requests", () => Results.Json([.. state.Requests], Json.ListRequestRecord));
         admin.MapGet("/faults", () => Results.Json(state.Faults, Json.FaultSettings));
         admin.MapPost("/faults", async Task<IResult> (HttpContext ctx) =>

@@ -24,6 +24,7 @@ public sealed partial class EmulatorState
     private readonly List<OutboxMessage> _outbox = [];
     private readonly List<TokenKeyViolation> _violations = [];
     private readonly List<DuplicateConfirmation> _duplicates = [];
+    private readonly List<ShipmentRecord> _shipments = [];
     private readonly List<RequestRecord> _requests = [];
     private HashSet<string> _apiKeys;
     private FaultState _faults;
@@ -166,6 +167,18 @@ public sealed partial class EmulatorState
         }
     }
 
+    /// <summary>Every line of every accepted shipment confirmation, with its carrier and tracking.</summary>
+    public IReadOnlyList<ShipmentRecord> Shipments
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _shipments];
+            }
+        }
+    }
+
     public IReadOnlyList<RequestRecord> Requests
     {
         get
@@ -211,6 +224,7 @@ public sealed partial class EmulatorState
             _outbox.Clear();
             _violations.Clear();
             _duplicates.Clear();
+            _shipments.Clear();
             _requests.Clear();
             ResetApplies();
             ResetPaymentMethods();
@@ -684,6 +698,11 @@ public sealed partial class EmulatorState
         Confirm(id, lines, "shipment",
             open: item => item.Signed - item.Canceled - item.Shipped,
             apply: (item, n) => item.Shipped += n);
+        lock (_gate)
+        {
+            var at = _time.GetUtcNow();
+            _shipments.AddRange((body.Items ?? []).Select(i => new ShipmentRecord(at, id, i.Sku, i.Quantity, i.Carrier, i.TrackingNumber, i.TrackingLink, i.ShipDate)));
+        }
     }
 
     public void ConfirmReceipt(string id, ItemsBody body) =>

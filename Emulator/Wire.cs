@@ -74,7 +74,7 @@ public sealed record ItemQuantityBody(string? Sku, int? Quantity);
 
 public sealed record ShipmentBody(List<ShipmentItemBody>? Items);
 
-public sealed record ShipmentItemBody(string? Sku, int? Quantity, string? Carrier, string? ShipDate, string? TrackingNumber);
+public sealed record ShipmentItemBody(string? Sku, int? Quantity, string? Carrier, string? ShipDate, string? TrackingNumber, string? TrackingLink = null);
 
 public sealed record CheckoutBody(string? TransactionId, List<LeaseItemBody>? Items);
 
@@ -170,6 +170,9 @@ public sealed record RequestRecord(DateTimeOffset At, string Method, string Path
 /// <summary>A confirmation (shipment or receipt) that found every unit already confirmed.</summary>
 public sealed record DuplicateConfirmation(DateTimeOffset At, string TransactionId, string Kind, string? Sku);
 
+/// <summary>One line of an accepted shipment confirmation, as sent: what the merchant told FlexShopper it shipped, and how.</summary>
+public sealed record ShipmentRecord(DateTimeOffset At, string TransactionId, string? Sku, int? Quantity, string? Carrier, string? TrackingNumber, string? TrackingLink, string? ShipDate);
+
 public sealed record AdminKeys(List<string> ApiKeys);
 
 public sealed record Health(string Status, int Users, int Transactions, int Products);
@@ -218,6 +221,7 @@ public sealed record Health(string Status, int Users, int Transactions, int Prod
 [JsonSerializable(typeof(List<TokenKeyViolation>))]
 [JsonSerializable(typeof(List<RequestRecord>))]
 [JsonSerializable(typeof(List<DuplicateConfirmation>))]
+[JsonSerializable(typeof(List<ShipmentRecord>))]
 [JsonSerializable(typeof(FaultSettings))]
 [JsonSerializable(typeof(AdminKeys))]
 [JsonSerializable(typeof(Health))]

@@ -8,6 +8,7 @@ using FlexFunctions.Shared.InputRules;
 using FlexFunctions.Shared.Observability;
 using FlexFunctions.Shared.Secrets;
 using FlexFunctions.Shared.Storage;
+using FlexFunctions.Shared.StorePlatforms;
 using Microsoft.Extensions.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,7 @@ public static class FlexFunctionsRegistration
         services.AddCatalog(configuration);
         services.AddReadinessChecks(configuration);
         services.AddAbuseLimits(configuration);
+        services.AddStorePlatforms(configuration);
         return services;
     }
 }

@@ -31,6 +31,21 @@ param warehouseSenderPrincipalType string = ''
 @description('Refuse every HTTP call without a valid X-FlexFunctions-Signature (secret WebhookSigningSecret in Key Vault). On by default; the app settings are replaced on every provision, so change it here, not in the portal.')
 param requireWebhookSignature bool = true
 
+@description('Which Shopify order field is the FlexShopper transaction id the store leased with: id, name (e.g. #1001) or note:<note attribute name>.')
+param shopifyTransactionId string = 'id'
+
+@description('The one shop (my-store.myshopify.com) whose webhooks are served; empty serves any shop signing with the secret.')
+param shopifyShopDomain string = ''
+
+@description('Comma-separated Shopify payment gateway names that mean FlexShopper financed the order; empty sends every order and lets FlexShopper decide.')
+param shopifyPaymentGateways string = ''
+
+@description('Which WooCommerce order field is the FlexShopper transaction id: id, number or meta:<meta key>.')
+param wooCommerceTransactionId string = 'id'
+
+@description('Comma-separated WooCommerce payment method ids or titles that mean FlexShopper financed the order; empty sends every order.')
+param wooCommercePaymentMethods string = ''
+
 @maxLength(24)
 @description('Key Vault name; empty for the generated kv-flex-<token>. Give a new name to start with an empty vault while the old one is still soft-deleted.')
 param vaultName string = ''
@@ -80,6 +95,8 @@ var tableNames = {
   FailedEvents: 'failedevents'
   Idempotency: 'idempotency'
   RateLimits: 'ratelimits'
+  PlatformDeliveries: 'platformdeliveries'
+  ShopifyOrders: 'shopifyorders'
 }
 // Data Protection key ring that seals customer sessions across instances (CustomerSession__KeyRingTable).
 var keyRingTableName = 'dataprotectionkeys'
@@ -208,6 +225,11 @@ module functionApp 'modules/functionapp.bicep' = {
     warehouseQueueName: warehouseQueueName
     catalogRefreshSchedule: catalogRefreshSchedule
     requireWebhookSignature: requireWebhookSignature
+    shopifyTransactionId: shopifyTransactionId
+    shopifyShopDomain: shopifyShopDomain
+    shopifyPaymentGateways: shopifyPaymentGateways
+    wooCommerceTransactionId: wooCommerceTransactionId
+    wooCommercePaymentMethods: wooCommercePaymentMethods
     zoneRedundant: zoneRedundant
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

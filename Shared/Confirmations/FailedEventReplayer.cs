@@ -15,11 +15,25 @@ public sealed record ReplayReport(IReadOnlyList<string> Replayed, IReadOnlyList<
 public sealed record ReplaySkip(string Kind, string Id, string Reason);
 
 /// <summary>
+/// Replays failed events that are not warehouse messages (a store platform's delivery): they are translated into
+/// warehouse events again rather than queued as they are.
+/// </summary>
+public interface IFailedEventTranslator
+{
+    /// <summary>True for the events this translator recorded.</summary>
+    bool Owns(FailedEvent failed);
+
+    /// <summary>Translates and queues it again; returns why it is still unusable (it is then recorded again), or null.</summary>
+    Task<string?> ReplayAsync(FailedEvent failed, CancellationToken cancellationToken);
+}
+
+/// <summary>
 /// Operator tools over the failed-events table: list, and replay one or all back onto the live warehouse queue
 /// once the cause is fixed. A replayed event is forgotten by the ledger (unless done) so it is processed afresh;
 /// a done one is acknowledged as a duplicate, so replaying can never confirm twice.
 /// </summary>
-public sealed partial class FailedEventReplayer(FailedEventStore store, ConfirmationLedger ledger, WarehouseQueue queue, FlexTelemetry telemetry, ILogger<FailedEventReplayer> logger)
+public sealed partial class FailedEventReplayer(FailedEventStore store, ConfirmationLedger ledger, WarehouseQueue queue, FlexTelemetry telemetry, ILogger<FailedEventReplayer> logger,
+    IEnumerable<IFailedEventTranslator> translators)
 {
     public async Task<FailedEventList> ListAsync(string? kind, CancellationToken cancellationToken)
     {
@@ -77,6 +91,23 @@ public sealed partial class FailedEventReplayer(FailedEventStore store, Confirma
         if (e.Truncated || string.IsNullOrEmpty(e.Message))
         {
             skipped.Add(new ReplaySkip(e.Kind, e.Id, "Only part of the message was kept (it was oversized); ask the warehouse to resend it."));
+            return;
+        }
+
+        if (translators.FirstOrDefault(t => t.Owns(e)) is { } translator)
+        {
+            // Not a warehouse message: translated again (settings may have changed), then forgotten unless it was re-recorded.
+            var stillUnusable = await translator.ReplayAsync(e, cancellationToken).ConfigureAwait(false);
+            await store.DeleteAsync(e.Kind, e.Id, etag, cancellationToken).ConfigureAwait(false);
+            if (stillUnusable is not null)
+            {
+                skipped.Add(new ReplaySkip(e.Kind, e.Id, stillUnusable));
+                return;
+            }
+
+            telemetry.ConfirmationsReplayed.Add(1, new KeyValuePair<string, object?>("kind", e.Kind));
+            replayed.Add(e.Id);
+            LogReplayed(logger, e.Kind, e.Id, e.TransactionId);
             return;
         }
 

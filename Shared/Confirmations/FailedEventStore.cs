@@ -20,7 +20,13 @@ public static class FailedEventKinds
     /// <summary>FlexShopper accepted the call but failed some items or answered unreadably: look, do not replay blindly.</summary>
     public const string Review = "review";
 
-    public static readonly IReadOnlyList<string> All = [Failed, Poisoned, Review];
+    /// <summary>
+    /// A store platform's event we acknowledged but could not send (unknown topic, a line without SKU, an order
+    /// FlexShopper did not finance). Replaying translates it again with the current settings.
+    /// </summary>
+    public const string Skipped = "skipped";
+
+    public static readonly IReadOnlyList<string> All = [Failed, Poisoned, Review, Skipped];
 
     /// <summary>The <c>{kind}</c> route value and <c>?kind=</c>: exactly one of <see cref="All"/>.</summary>
     public static readonly FieldRule Rule = FieldRules.OneOf([.. All]);

@@ -72,7 +72,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         SignatureCheck check;
         try
         {
-            check = await signature.VerifyAsync(request.Headers[WebhookSignature.Header], body, cancellationToken).ConfigureAwait(false);
+            check = await signature.VerifyAsync(request.Headers, body, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (DependencyOutage.Is(ex, cancellationToken))
         {
@@ -82,7 +82,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         if (check is not (SignatureCheck.Valid or SignatureCheck.NotRequired))
         {
             return Problems.Status(StatusCodes.Status401Unauthorized, "The request signature is missing, wrong or too old.",
-                $"Sign 't.rawBody' with HMAC-SHA256 and send it as {WebhookSignature.Header}: t=<unix seconds>,v1=<hex>.", "InvalidSignature");
+                $"Sign 't.rawBody' with HMAC-SHA256 and send it as {WebhookSignature.Header}: t=<unix seconds>,v1=<hex>, or sign with Standard Webhooks ({StandardWebhookVerifier.IdHeader}, {StandardWebhookVerifier.TimestampHeader}, {StandardWebhookVerifier.SignatureHeader}).", "InvalidSignature");
         }
 
         CustomerCredential? customer = null;

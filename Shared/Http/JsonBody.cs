@@ -22,14 +22,21 @@ public static class JsonBody
     /// <summary>The raw body (empty when none), or the 413/415 to return instead. Callers that check a signature over the bytes read it once here.</summary>
     public static async Task<(byte[] Body, IActionResult? Problem)> ReadBytesAsync(HttpRequest request, long limitBytes = DefaultLimitBytes, CancellationToken cancellationToken = default)
     {
-        if (request.ContentLength > limitBytes)
-        {
-            return ([], Problems.PayloadTooLarge(limitBytes));
-        }
-
         if (request.ContentType is { } contentType && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
         {
             return ([], Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Send the body as application/json."));
+        }
+
+        return await ReadRawAsync(request, limitBytes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The raw body of any content type (a platform's form-encoded ping, say), or the 413 to return instead.</summary>
+    public static async Task<(byte[] Body, IActionResult? Problem)> ReadRawAsync(HttpRequest request, long limitBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ContentLength > limitBytes)
+        {
+            return ([], Problems.PayloadTooLarge(limitBytes));
         }
 
         using var buffer = new MemoryStream();

@@ -25,6 +25,14 @@ public sealed class TableNames
     [Required, RegularExpression(TableNamePattern)]
     public string RateLimits { get; set; } = "ratelimits";
 
+    /// <summary>Store platforms' delivery ids already handled (deduplication, with expiry).</summary>
+    [Required, RegularExpression(TableNamePattern)]
+    public string PlatformDeliveries { get; set; } = "platformdeliveries";
+
+    /// <summary>What Shopify's order webhooks taught us about each order: name, transaction note, payment gateways.</summary>
+    [Required, RegularExpression(TableNamePattern)]
+    public string ShopifyOrders { get; set; } = "shopifyorders";
+
     // Azure Table names: alphanumeric, starting with a letter, 3-63 characters.
     private const string TableNamePattern = "^[A-Za-z][A-Za-z0-9]{2,62}$";
 }

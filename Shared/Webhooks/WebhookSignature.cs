@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Azure.Security.KeyVault.Secrets;
 using FlexFunctions.Shared.Secrets;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,12 +18,16 @@ public enum SignatureCheck
     Malformed,
     Stale,
     Mismatch,
+
+    /// <summary>No secret is configured for the scheme the caller used.</summary>
+    Unconfigured,
 }
 
 /// <summary>
 /// Checks <c>X-FlexFunctions-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256 of "t.rawBody"&gt;</c> against the
-/// shared secret. Several <c>v1=</c> values are accepted so a store can sign with the old and new secret while
-/// it rotates.
+/// shared secret, or, when the store signs with Standard Webhooks instead (<c>webhook-signature</c>), hands the call to
+/// <see cref="StandardWebhookVerifier"/>. Several <c>v1=</c> values are accepted so a store can sign with the old and new
+/// secret while it rotates, and so are two secrets (one per line of the vault secret) while we rotate.
 /// </summary>
 public sealed partial class WebhookSignature
 {
@@ -32,24 +36,47 @@ public sealed partial class WebhookSignature
     private readonly WebhookOptions _options;
     private readonly TimeProvider _time;
     private readonly IServiceProvider _services;
-    private readonly IOptions<KeyVaultOptions> _vault;
     private readonly ILogger<WebhookSignature> _logger;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private volatile CachedSecret? _cached; // a reference, so a reader never sees half of an update
+    private readonly SharedSecret _secret;
 
     public WebhookSignature(IOptions<WebhookOptions> options, IOptions<KeyVaultOptions> vault, TimeProvider time, IServiceProvider services, ILogger<WebhookSignature> logger)
     {
         _options = options.Value;
-        _vault = vault;
         _time = time;
         _services = services;
         _logger = logger;
+        _secret = new SharedSecret(() => vault.Value.WebhookSecretName, () => _options.SigningSecret, services, vault, time, logger);
     }
 
     public bool Required => _options.RequireSignature;
 
     /// <summary>True once the signing secret is held in memory (it then keeps serving through a vault outage).</summary>
-    internal bool HasCachedSecret => _cached is not null;
+    internal bool HasCachedSecret => _secret.HasCached;
+
+    /// <summary>Checks whichever scheme the request used: <see cref="Header"/>, else Standard Webhooks.</summary>
+    public async ValueTask<SignatureCheck> VerifyAsync(IHeaderDictionary headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        if (!_options.RequireSignature)
+        {
+            return SignatureCheck.NotRequired;
+        }
+
+        string? ours = headers[Header];
+        if (string.IsNullOrWhiteSpace(ours) && StandardWebhookVerifier.IsSigned(headers))
+        {
+            var standard = _services.GetService<StandardWebhookVerifier>();
+            var check = standard is null ? SignatureCheck.Unconfigured : await standard.VerifyAsync(headers, body, cancellationToken).ConfigureAwait(false);
+            if (check != SignatureCheck.Valid)
+            {
+                LogRejected(_logger, check);
+            }
+
+            return check;
+        }
+
+        return await VerifyAsync(ours, body, cancellationToken).ConfigureAwait(false);
+    }
 
     public async ValueTask<SignatureCheck> VerifyAsync(string? header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
@@ -134,13 +161,15 @@ public sealed partial class WebhookSignature
             return SignatureCheck.Stale;
         }
 
-        var secret = await SecretAsync(cancellationToken).ConfigureAwait(false);
-        var expected = Mac(secret, timestamp, body.Span);
         var match = false;
-        foreach (var mac in macs)
+        foreach (var secret in await _secret.CurrentAsync(cancellationToken).ConfigureAwait(false))
         {
-            // Constant time, and every candidate is compared so timing says nothing about which matched.
-            match |= CryptographicOperations.FixedTimeEquals(mac, expected);
+            var expected = Mac(Encoding.UTF8.GetBytes(secret), timestamp, body.Span);
+            foreach (var mac in macs)
+            {
+                // Constant time, and every candidate is compared so timing says nothing about which matched.
+                match |= CryptographicOperations.FixedTimeEquals(mac, expected);
+            }
         }
 
         return match ? SignatureCheck.Valid : SignatureCheck.Mismatch;
@@ -155,57 +184,6 @@ public sealed partial class WebhookSignature
         return HMACSHA256.HashData(secret, message);
     }
 
-    private async ValueTask<byte[]> SecretAsync(CancellationToken cancellationToken)
-    {
-        if (_cached is { } cached && _time.GetUtcNow() < cached.RefreshAt)
-        {
-            return cached.Secret;
-        }
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            // Callers queued behind a refresh use its result instead of reading Key Vault again one by one.
-            if (_cached is { } fresh && _time.GetUtcNow() < fresh.RefreshAt)
-            {
-                return fresh.Secret;
-            }
-
-            var vault = _vault.Value;
-            if (vault.VaultUri is null)
-            {
-                var local = Encoding.UTF8.GetBytes(_options.SigningSecret ?? string.Empty);
-                _cached = new CachedSecret(local, DateTimeOffset.MaxValue);
-                return local;
-            }
-
-            try
-            {
-                var client = _services.GetRequiredService<SecretClient>();
-                var secret = await client.GetSecretAsync(vault.WebhookSecretName, version: null, cancellationToken).ConfigureAwait(false);
-                var bytes = Encoding.UTF8.GetBytes(secret.Value.Value ?? string.Empty);
-                _cached = new CachedSecret(bytes, _time.GetUtcNow() + vault.RefreshInterval);
-                return bytes;
-            }
-            catch (Exception ex) when (_cached is { } stale && !cancellationToken.IsCancellationRequested)
-            {
-                // A vault outage (or a credential failure) keeps the secret we have rather than refusing every call.
-                LogVaultUnavailable(_logger, ex.GetType().Name);
-                _cached = stale with { RefreshAt = _time.GetUtcNow() + TimeSpan.FromSeconds(30) };
-                return stale.Secret;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a call: webhook signature {Reason}")]
     private static partial void LogRejected(ILogger logger, SignatureCheck reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Key Vault could not give the webhook secret ({ErrorType}); still using the cached one")]
-    private static partial void LogVaultUnavailable(ILogger logger, string errorType);
-
-    private sealed record CachedSecret(byte[] Secret, DateTimeOffset RefreshAt);
 }

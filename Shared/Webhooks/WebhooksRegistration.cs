@@ -9,6 +9,9 @@ namespace FlexFunctions.Shared.Webhooks;
 [OptionsValidator]
 internal sealed partial class WebhookOptionsValidator : IValidateOptions<WebhookOptions>;
 
+[OptionsValidator]
+internal sealed partial class StandardWebhooksOptionsValidator : IValidateOptions<StandardWebhooksOptions>;
+
 internal static class WebhooksRegistration
 {
     public static IServiceCollection AddWebhookSignature(this IServiceCollection services, IConfiguration configuration)
@@ -20,7 +23,10 @@ internal static class WebhooksRegistration
                 "Webhook__RequireSignature is on but there is no secret: set KeyVault__VaultUri (secret KeyVault__WebhookSecretName) or, locally, Webhook__SigningSecret (at least 32 characters).")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
+        services.AddOptions<StandardWebhooksOptions>().Bind(configuration.GetSection(StandardWebhooksOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StandardWebhooksOptions>, StandardWebhooksOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StandardWebhookVerifier>();
         services.TryAddSingleton<WebhookSignature>();
         return services;
     }

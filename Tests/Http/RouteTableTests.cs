@@ -35,6 +35,10 @@ public sealed class RouteTableTests
         { "CatalogGetProduct", "GET", "v1/catalog/products/{sku}" },
         { "CatalogStatus", "GET", "v1/catalog/status" },
         { "CatalogLeaseSettings", "GET", "v1/catalog/lease-settings" },
+        // The URLs a merchant registers with the platform: function key as ?code=, the platform's signature inside.
+        { StorePlatformFunctions.ShopifyName, "POST", "v1/webhooks/shopify" },
+        { StorePlatformFunctions.WooCommerceName, "POST", "v1/webhooks/woocommerce" },
+        { StorePlatformFunctions.StandardName, "POST", "v1/webhooks/standard" },
     };
 
     [Theory]

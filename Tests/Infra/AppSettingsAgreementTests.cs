@@ -18,6 +18,9 @@ public sealed class AppSettingsAgreementTests
     [
         "FlexShopper__ApiKey", // Azure reads the key from Key Vault
         "Webhook__SigningSecret", // Azure reads the signing secret from Key Vault
+        "StandardWebhooks__Secret", // ... and the store platforms' secrets
+        "Shopify__Secret",
+        "WooCommerce__Secret",
         "FUNCTIONS_WORKER_RUNTIME", // Flex Consumption takes it from functionAppConfig.runtime
     ];
 

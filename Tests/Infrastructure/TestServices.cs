@@ -48,7 +48,7 @@ public sealed class TestServices : IDisposable, IAsyncDisposable
         var storage = withStorage ? Azurite.Instance.ConnectionString : "UseDevelopmentStorage=true";
         settings["Storage"] = storage;
         settings["Warehouse"] = storage;
-        foreach (var table in new[] { "Catalog", "CatalogRuns", "ConfirmationLedger", "FailedEvents", "Idempotency", "RateLimits" })
+        foreach (var table in new[] { "Catalog", "CatalogRuns", "ConfirmationLedger", "FailedEvents", "Idempotency", "RateLimits", "PlatformDeliveries", "ShopifyOrders" })
         {
             settings[$"Tables:{table}"] = Azurite.UniqueName("t" + table.ToLowerInvariant()[..4]);
         }

@@ -37,6 +37,21 @@ param catalogRefreshSchedule string
 @description('Webhook__RequireSignature: refuse calls without a valid signature.')
 param requireWebhookSignature bool
 
+@description('Shopify__TransactionId: id, name or note:<attribute>.')
+param shopifyTransactionId string
+
+@description('Shopify__ShopDomain: the only shop served (empty for any shop signing with the secret).')
+param shopifyShopDomain string
+
+@description('Shopify__PaymentGateways: gateway names meaning FlexShopper financed the order (empty: no check).')
+param shopifyPaymentGateways string
+
+@description('WooCommerce__TransactionId: id, number or meta:<key>.')
+param wooCommerceTransactionId string
+
+@description('WooCommerce__PaymentMethods: payment method ids or titles meaning FlexShopper financed the order (empty: no check).')
+param wooCommercePaymentMethods string
+
 @description('Spread the plan across availability zones.')
 param zoneRedundant bool
 
@@ -164,10 +179,24 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       Tables__FailedEvents: tableNames.FailedEvents
       Tables__Idempotency: tableNames.Idempotency
       Tables__RateLimits: tableNames.RateLimits
+      Tables__PlatformDeliveries: tableNames.PlatformDeliveries
+      Tables__ShopifyOrders: tableNames.ShopifyOrders
 
       // Store webhooks: signatures (secret from Key Vault) and sealed customer sessions
       Webhook__RequireSignature: requireWebhookSignature ? 'true' : 'false'
       Webhook__Tolerance: '00:05:00'
+      StandardWebhooks__SecretName: 'StandardWebhooksSecret'
+
+      // Store platforms' own webhooks (secrets in Key Vault by name; which order field is the transaction id)
+      Shopify__SecretName: 'ShopifyWebhookSecret'
+      Shopify__TransactionId: shopifyTransactionId
+      Shopify__ShopDomain: shopifyShopDomain
+      Shopify__PaymentGateways: shopifyPaymentGateways
+      Shopify__DefaultCarrier: 'ground'
+      WooCommerce__SecretName: 'WooCommerceWebhookSecret'
+      WooCommerce__TransactionId: wooCommerceTransactionId
+      WooCommerce__PaymentMethods: wooCommercePaymentMethods
+      WooCommerce__DefaultCarrier: 'ground'
       CustomerSession__Lifetime: '12:00:00'
       CustomerSession__KeyRingTable: keyRingTableName
 
