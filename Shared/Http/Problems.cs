@@ -82,10 +82,13 @@ public static class Problems
             FlexShopperErrorKind.Conflict => (StatusCodes.Status409Conflict, "Conflicts with FlexShopper's state."),
             FlexShopperErrorKind.RateLimited => (StatusCodes.Status429TooManyRequests, "FlexShopper is limiting requests: try again later."),
             FlexShopperErrorKind.Transient when error.StatusCode is null or System.Net.HttpStatusCode.ServiceUnavailable => (StatusCodes.Status503ServiceUnavailable, "FlexShopper is unavailable: try again later."),
+            FlexShopperErrorKind.NonJsonResponse => (StatusCodes.Status502BadGateway, "FlexShopper's answer was not JSON: the app may be running outside the US, or a proxy is in the way."),
             _ => (StatusCodes.Status502BadGateway, "FlexShopper failed to answer properly."),
         };
         var retryAfter = error.RetryAfter ?? (status is 429 or 503 ? TimeSpan.FromSeconds(5) : null);
-        return Status(status, title, error.Kind == FlexShopperErrorKind.Validation ? error.Message : null, error.Code, retryAfter);
+        // The message names the field FlexShopper refused, or for a non-JSON answer the likely cause; never a body.
+        var detail = error.Kind is FlexShopperErrorKind.Validation or FlexShopperErrorKind.NonJsonResponse ? error.Message : null;
+        return Status(status, title, detail, error.Code, retryAfter);
     }
 
     private static ObjectResult Result(ProblemDetails problem, TimeSpan? retryAfter = null) =>
