@@ -40,9 +40,12 @@ static async Task<int> Serve(string[] args)
         return 2;
     }
 
-    await using var _ = app;
-    await app.StartAsync();
-    Console.WriteLine(EmulatorApp.Banner(options, url));
-    await app.WaitForShutdownAsync();
+    await using (app)
+    {
+        await app.StartAsync();
+        Console.WriteLine(EmulatorApp.Banner(options, url));
+        await app.WaitForShutdownAsync();
+    }
+
     return 0;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using FlexFunctions.Shared.Applications;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
 
@@ -99,7 +100,7 @@ internal sealed class AssumptionChecks(IFlexShopperClient client, ExchangeRecord
     private async Task RoutingNumberAsync(CancellationToken cancellationToken)
     {
         var routing = await Run(() => client.ValidateRoutingNumberAsync(settings.Routing, cancellationToken));
-        Judge("RoutingNumber", routing, _ => null, r => $"{routing.Answered} (valid={r.Valid}, bankName={r.BankName ?? "none"})");
+        Judge("RoutingNumber", routing, _ => null, r => $"{routing.Answered} (valid={Bool(r.Valid)}, bankName={r.BankName ?? "none"})");
     }
 
     // ---- Application, identity questions, payment methods ----
@@ -123,7 +124,7 @@ internal sealed class AssumptionChecks(IFlexShopperClient client, ExchangeRecord
         var deep = await Run(() => client.DeepUserExistsAsync(new DeepUserExistsRequest($"sandbox-check-{_run}@{settings.EmailDomain}", settings.Phone,
             new PostalAddress(settings.Street1, settings.City, settings.Region, settings.PostalCode, "US")), cancellationToken));
         Judge("DeepUserExists", deep, d => d.EmailExists ? null : "emailExists=false for a user just created",
-            d => $"{deep.Answered} (emailExists={d.EmailExists}, phoneExists={d.PhoneExists}, addressExists={d.AddressExists})");
+            d => $"{deep.Answered} (emailExists={Bool(d.EmailExists)}, phoneExists={Bool(d.PhoneExists)}, addressExists={Bool(d.AddressExists)})");
 
         return applied.Value;
     }
@@ -133,12 +134,13 @@ internal sealed class AssumptionChecks(IFlexShopperClient client, ExchangeRecord
         var childKey = await Run(() => client.GetLoanPaymentProChildKeyAsync(cancellationToken));
         Judge("ChildTransactionKey", childKey, _ => null);
 
-        var added = await Run(() => Done(client.AddPaymentMethodAsync(customer.Credential, new AddPaymentMethodRequest
+        var request = new AddPaymentMethodRequest
         {
             Primary = false,
             Label = "Sandbox check",
             Ach = new AchAccount(settings.Routing, settings.Account, "checking"),
-        }, cancellationToken)));
+        };
+        var added = await Run(() => Done(client.AddPaymentMethodAsync(customer.Credential, request, cancellationToken)));
         Judge("AddPaymentMethod", added, _ => null);
         if (added.Error is not null)
         {
@@ -146,10 +148,11 @@ internal sealed class AssumptionChecks(IFlexShopperClient client, ExchangeRecord
             return;
         }
 
-        var lastFour = settings.Account[^Math.Min(4, settings.Account.Length)..];
+        // Held when the app's own reconciliation of a lost Add Payment Method answer finds the account in the list.
         var listed = await Run(() => client.ListPaymentMethodsAsync(customer.Credential, cancellationToken));
-        Judge("CustomerPaymentMethods", listed, l => l.Any(m => m.LastFour == lastFour) ? null : "the list has no entry with the account's last four digits",
-            l => $"{listed.Answered} ({l.Count} method(s), one ending in the account's last four)");
+        Judge("CustomerPaymentMethods", listed,
+            l => PaymentMethodMatch.Find(l, request) == PaymentMethodPresence.Found ? null : "PaymentMethodMatch finds no bank account with the account's last four digits in it",
+            l => $"{listed.Answered} ({l.Count} method(s) of type {string.Join(", ", l.Select(m => m.Type ?? "none").Distinct())}; PaymentMethodMatch finds the account)");
     }
 
     private async Task IdentityQuestionsAsync(CancellationToken cancellationToken)
@@ -328,6 +331,8 @@ internal sealed class AssumptionChecks(IFlexShopperClient client, ExchangeRecord
     };
 
     private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string Bool(bool value) => value ? "true" : "false";
 
     private static async Task<bool> Done(Task call)
     {

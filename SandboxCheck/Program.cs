@@ -54,7 +54,14 @@ await using var provider = services.BuildServiceProvider();
 var report = new Report([key, settings.Ssn, settings.KbaSsn, settings.Account, settings.DateOfBirth]);
 var watch = Stopwatch.StartNew();
 using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-await new AssumptionChecks(provider.GetRequiredService<IFlexShopperClient>(), recorder, settings, report).RunAsync(deadline.Token);
+try
+{
+    await new AssumptionChecks(provider.GetRequiredService<IFlexShopperClient>(), recorder, settings, report).RunAsync(deadline.Token);
+}
+catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+{
+    report.Rest("the check ran out of its 10 minutes: FlexShopper answers slowly; run it again later");
+}
 
 foreach (var line in report.Lines)
 {
