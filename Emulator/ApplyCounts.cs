@@ -75,6 +75,7 @@ public static partial class EmulatorApp
         ["/transactions/{id}/finalize"] = new("Finalize", RouteValue: "id"),
         ["/transactions/{id}/cancel"] = new("CancelItems", RouteValue: "id"),
         ["/transactions/{id}/return"] = new("ReturnItems", RouteValue: "id"),
+        ["/transactions/{id}/return-items"] = new("ReturnItems", RouteValue: "id"),
         ["/transactions/{id}/confirm-shipment"] = new("ConfirmShipment", RouteValue: "id"),
         ["/transactions/{id}/confirm-receipt"] = new("ConfirmReceipt", RouteValue: "id"),
     };

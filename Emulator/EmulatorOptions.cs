@@ -7,8 +7,13 @@ public sealed class EmulatorOptions
     public const string DefaultUrl = "http://127.0.0.1:5080";
     public const string DefaultApiKey = "local-emulator-key";
 
+    /// <summary><see cref="ReturnItemsPath"/>: answer both names of Return Items.</summary>
+    public const string BothReturnPaths = "both";
+
     /// <summary>Keys accepted when <see cref="ApiKeys"/> is empty.</summary>
     public static readonly IReadOnlyList<string> DefaultApiKeys = [DefaultApiKey, "local-emulator-key-2"];
+
+    private static readonly string[] ReturnPathChoices = [BothReturnPaths, "return", "return-items"];
 
     /// <summary>
     /// API keys the gateway accepts (empty: <see cref="DefaultApiKeys"/>). More than one lets rotation and token
@@ -25,67 +30,49 @@ public sealed class EmulatorOptions
     /// <summary>Products per page of Get Products (the real page size is undocumented).</summary>
     public int ProductPageSize { get; set; } = 50;
 
-    /// <summary>The lease minimum FlexShopper enforces, in dollars.</summary>
-    public decimal MinimumLeaseTotal { get; set; } = 49.95m;
+    /// <summary>
+    /// The account's lease minimum in dollars, answered by <c>settings/lease</c> and enforced by Create Lease. The docs
+    /// say $49.95; real accounts have their own (the Magento module's README shows 500).
+    /// </summary>
+    public decimal MinimumOrderValue { get; set; } = 49.95m;
+
+    /// <summary>
+    /// Which name of Return Items answers: <c>both</c> (the default: the docs say <c>return</c>, FlexShopper's Magento
+    /// module sends <c>return-items</c>), or only <c>return</c> or only <c>return-items</c>, to emulate the one the
+    /// sandbox turns out to have.
+    /// </summary>
+    public string ReturnItemsPath { get; set; } = BothReturnPaths;
+
+    /// <summary>Rules no public source states, each off by default; turn one on to see how the app copes.</summary>
+    public StrictnessSettings Strictness { get; set; } = new();
 
     /// <summary>Faults applied from start-up; <c>POST /__admin/faults</c> replaces them at run time.</summary>
     public FaultSettings Faults { get; set; } = new();
+
+    /// <summary>The path segments Return Items answers on.</summary>
+    internal IReadOnlyList<string> ReturnItemsSegments => ReturnItemsPath == BothReturnPaths ? ["return", "return-items"] : [ReturnItemsPath];
+
+    /// <summary>Refuses settings the emulator cannot honour, naming the setting.</summary>
+    internal void Validate()
+    {
+        if (MinimumOrderValue < 0)
+        {
+            throw new ArgumentException($"{Section}:{nameof(MinimumOrderValue)} must be a non-negative number of dollars.");
+        }
+
+        if (!ReturnPathChoices.Contains(ReturnItemsPath, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"{Section}:{nameof(ReturnItemsPath)} must be one of {string.Join(", ", ReturnPathChoices)}; got '{ReturnItemsPath}'.");
+        }
+    }
 }
 
-/// <summary>
-/// Faults injected in front of the v3 API. Counted faults (<see cref="RateLimitCount"/>, <see cref="Burst503Count"/>,
-/// <see cref="HangCount"/>, <see cref="LostResponseCount"/>) are used up one request at a time, in that order, before
-/// any random error.
-/// </summary>
-public sealed class FaultSettings
+/// <summary>Settings under <c>Emulator:Strictness</c>: rules no source states, for trying the app against a stricter FlexShopper.</summary>
+public sealed class StrictnessSettings
 {
-    /// <summary>Delay added to every matching request, in milliseconds.</summary>
-    public int LatencyMs { get; set; }
+    /// <summary>Confirm shipment and receipt answer 400 <c>TransactionNotFinalized</c> until the transaction is finalized.</summary>
+    public bool RequireFinalizeBeforeDelivery { get; set; }
 
-    /// <summary>Probability (0..1) that a matching request fails with a 500 envelope.</summary>
-    public double ErrorRate { get; set; }
-
-    /// <summary>The next N matching requests answer 429 with <c>Retry-After</c>.</summary>
-    public int RateLimitCount { get; set; }
-
-    /// <summary>The <c>Retry-After</c> value sent with 429s, in seconds.</summary>
-    public int RetryAfterSeconds { get; set; } = 1;
-
-    /// <summary>The next N matching requests answer 503 (maintenance).</summary>
-    public int Burst503Count { get; set; }
-
-    /// <summary>The next N matching requests hang for <see cref="HangMs"/> (or until the caller gives up).</summary>
-    public int HangCount { get; set; }
-
-    public int HangMs { get; set; } = 60_000;
-
-    /// <summary>
-    /// The next N matching requests are carried out, then their answer is withheld for <see cref="HangMs"/> (then 504):
-    /// the connection dropped after FlexShopper acted, so the caller cannot know whether it did.
-    /// </summary>
-    public int LostResponseCount { get; set; }
-
-    /// <summary>Only requests with these methods get faults (empty: all).</summary>
-    public List<string> Methods { get; set; } = [];
-
-    /// <summary>Only requests whose path contains one of these get faults (empty: all).</summary>
-    public List<string> PathContains { get; set; } = [];
-
-    /// <summary>Seed for <see cref="ErrorRate"/>, so a faulty run can be replayed.</summary>
-    public int Seed { get; set; } = 1;
-
-    internal FaultSettings Clone() => new()
-    {
-        LatencyMs = LatencyMs,
-        ErrorRate = ErrorRate,
-        RateLimitCount = RateLimitCount,
-        RetryAfterSeconds = RetryAfterSeconds,
-        Burst503Count = Burst503Count,
-        HangCount = HangCount,
-        HangMs = HangMs,
-        LostResponseCount = LostResponseCount,
-        Methods = [.. Methods],
-        PathContains = [.. PathContains],
-        Seed = Seed,
-    };
+    /// <summary>Return Items puts signed but not yet shipped or received units in <c>failed[]</c>.</summary>
+    public bool ReturnOnlyDelivered { get; set; }
 }

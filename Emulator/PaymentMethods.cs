@@ -14,7 +14,7 @@ public sealed partial class EmulatorState
 {
     private readonly Dictionary<string, List<PaymentMethodData>> _paymentMethods = new(StringComparer.Ordinal);
 
-    /// <summary>Add Payment Method: exactly one of <c>ach</c> or <c>token</c>; only what the list shows is kept.</summary>
+    /// <summary>Add Payment Method: exactly one of <c>ach</c> (a bank FlexShopper accepts) or <c>token</c>; only what the list shows is kept.</summary>
     public void AddPaymentMethod(string userId, AddPaymentMethodBody body)
     {
         if ((body.Ach is null) == (body.Token is null))
@@ -25,7 +25,7 @@ public sealed partial class EmulatorState
         PaymentMethodData method;
         if (body.Ach is { } ach)
         {
-            Require(Text(ach, "routing"), "ach.routing");
+            RequireAcceptedRouting(Text(ach, "routing"), "ach.routing");
             var account = Require(Text(ach, "account"), "ach.account");
             method = new PaymentMethodData(NewId(), "ach", null, account[^Math.Min(4, account.Length)..], null, body.Label);
         }
@@ -84,6 +84,9 @@ public static partial class EmulatorApp
 {
     private static void MapPaymentMethods(RouteGroupBuilder v3, EmulatorState state)
     {
+        // Not enveloped, as documented: {"status":"Success","childKey":"..."}.
+        v3.MapPost("/paymentMethods/child-transaction-key", () =>
+            Results.Json(new ChildKeyData("Success", Guid.NewGuid().ToString()), Json.ChildKeyData));
         v3.MapPost("/paymentMethods/add", async Task<IResult> (HttpContext ctx) =>
         {
             var user = Customer(ctx, state);

@@ -28,9 +28,24 @@ static async Task<int> Serve(string[] args)
     var options = new EmulatorOptions();
     configuration.GetSection(EmulatorOptions.Section).Bind(options);
     var url = configuration["urls"] ?? EmulatorOptions.DefaultUrl;
-    await using var app = EmulatorApp.Build(options, url, args: args);
-    await app.StartAsync();
-    Console.WriteLine(EmulatorApp.Banner(options, url));
-    await app.WaitForShutdownAsync();
+    WebApplication app;
+    try
+    {
+        app = EmulatorApp.Build(options, url, args: args);
+    }
+    catch (ArgumentException ex)
+    {
+        // A setting it cannot honour (a non-loopback URL, an unknown return path): say which, and stop.
+        await Console.Error.WriteLineAsync("FlexShopper emulator: " + ex.Message);
+        return 2;
+    }
+
+    await using (app)
+    {
+        await app.StartAsync();
+        Console.WriteLine(EmulatorApp.Banner(options, url));
+        await app.WaitForShutdownAsync();
+    }
+
     return 0;
 }

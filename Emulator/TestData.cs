@@ -49,7 +49,21 @@ internal static class TestData
         ["q3"] = "q3-c",
     };
 
-    public static string BankNameFor(string routing) => "Emulator Bank " + routing[..4];
+    /// <summary>
+    /// Checksum-valid routing numbers FlexShopper's own UI refuses (FlexShopper/qa-regression, BankingInfoScreen.feature).
+    /// </summary>
+    public static readonly IReadOnlySet<string> RefusedBanks = new HashSet<string>(StringComparer.Ordinal) { "000000000", "084009519" };
+
+    /// <summary>FlexShopper's words for a refused bank.</summary>
+    public const string RefusedBankMessage = "We do not accept this bank. Please try a different bank.";
+
+    /// <summary>Banks FlexShopper's UI names for a routing number; any other accepted number gets an emulator name.</summary>
+    private static readonly IReadOnlyDictionary<string, string> NamedBanks = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["325070760"] = "JPMorgan Chase",
+    };
+
+    public static string BankNameFor(string routing) => NamedBanks.TryGetValue(routing, out var name) ? name : "Emulator Bank " + routing[..4];
 
     private static readonly string[] Kinds = ["Television", "Laptop", "Sofa", "Refrigerator", "Smartphone", "Mattress", "Washer", "Gaming console"];
 

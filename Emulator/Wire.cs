@@ -46,7 +46,13 @@ public sealed record ApplyBody
     public decimal? ExpectedPurchaseAmount { get; init; }
 }
 
-public sealed record EmploymentBody(string? PayFrequency, decimal? MonthlyIncome);
+/// <summary>The pay dates are ISO dates; the 3.1 apply page names the next one <c>nextPay</c>, the 3.0 page <c>nextPayDate</c>.</summary>
+public sealed record EmploymentBody(string? PayFrequency, decimal? MonthlyIncome)
+{
+    public string? LastPayDate { get; init; }
+    public string? NextPay { get; init; }
+    public string? NextPayDate { get; init; }
+}
 
 public sealed record BankAccountBody(string? Routing, string? Account, string? Type);
 
@@ -70,11 +76,11 @@ public sealed record SignBody(string? IpAddress, string? Timestamp, bool? Signed
 
 public sealed record ItemsBody(List<ItemQuantityBody>? Items);
 
-public sealed record ItemQuantityBody(string? Sku, int? Quantity);
+public sealed record ItemQuantityBody(string? Sku, [property: JsonConverter(typeof(WholeQuantityConverter))] int? Quantity);
 
 public sealed record ShipmentBody(List<ShipmentItemBody>? Items);
 
-public sealed record ShipmentItemBody(string? Sku, int? Quantity, string? Carrier, string? ShipDate, string? TrackingNumber, string? TrackingLink = null);
+public sealed record ShipmentItemBody(string? Sku, [property: JsonConverter(typeof(WholeQuantityConverter))] int? Quantity, string? Carrier, string? ShipDate, string? TrackingNumber, string? TrackingLink = null);
 
 public sealed record CheckoutBody(string? TransactionId, List<LeaseItemBody>? Items);
 

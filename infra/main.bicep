@@ -10,8 +10,27 @@ targetScope = 'subscription'
 @description('Short name of this environment (e.g. dev, prod); names the resource group and seeds resource names.')
 param environmentName string
 
-@minLength(1)
-@description('Azure region for every resource.')
+// US regions only: FlexShopper answers callers outside the US with a page that is not JSON (its own Magento module
+// catches it: "Fail gracefully when the server is hosted outside of US"), so the app must run in the US. The list is
+// the US regions that offer Flex Consumption (`az functionapp list-flexconsumption-locations`; Microsoft's own
+// Flex Consumption azd template allows the same ones); README, "Deploy to Azure", says why.
+@allowed([
+  'centralus'
+  'eastus'
+  'eastus2'
+  'northcentralus'
+  'southcentralus'
+  'westcentralus'
+  'westus'
+  'westus2'
+  'westus3'
+])
+@description('Azure region for every resource: a US region that offers Flex Consumption (FlexShopper refuses callers outside the US).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
 param location string
 
 @allowed(['sandbox', 'production'])

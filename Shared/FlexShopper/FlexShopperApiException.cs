@@ -32,6 +32,13 @@ public enum FlexShopperErrorKind
 
     /// <summary>A success status with a body we cannot read.</summary>
     UnexpectedResponse,
+
+    /// <summary>
+    /// An answer that is not JSON at all (an HTML page, plain text), with a status that says nothing we act on (not 404,
+    /// 408, 429 or 5xx): what FlexShopper gives callers outside the US, or what a proxy in the way sends. Code
+    /// <see cref="FlexShopperApiException.NonJsonResponseCode"/>.
+    /// </summary>
+    NonJsonResponse,
 }
 
 /// <summary>The one error every FlexShopper call fails with. Its message never contains a key, token or passcode.</summary>
@@ -42,6 +49,9 @@ public sealed class FlexShopperApiException : Exception
 
     /// <summary>Key Vault could not give a key (down, throttling, identity failing): try again later; the session stays valid.</summary>
     public const string ApiKeyUnavailableCode = "ApiKeyUnavailable";
+
+    /// <summary>The <see cref="Code"/> of <see cref="FlexShopperErrorKind.NonJsonResponse"/>, also the problem code stores see.</summary>
+    public const string NonJsonResponseCode = "NonJsonResponse";
 
     public FlexShopperApiException(FlexShopperErrorKind kind, HttpStatusCode? statusCode, string? code, string message, Exception? inner = null)
         : base(message, inner)
@@ -81,6 +91,12 @@ public sealed class FlexShopperApiException : Exception
     /// <summary>A transport failure before the request left: no connection, or no address for the host.</summary>
     internal static bool NotSent(Exception? error) =>
         error is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
+
+    /// <summary>
+    /// True when a body that is not JSON is the whole story: the status (a 2xx, 401, 403, ...) says nothing we act on.
+    /// A 404 keeps meaning an unknown URI, and 408, 429 and 5xx keep meaning an outage, whatever the body.
+    /// </summary>
+    internal static bool NonJsonIsTheNews(HttpStatusCode status) => (int)status is not (404 or 408 or 429 or >= 500);
 
     public static FlexShopperErrorKind KindFor(HttpStatusCode status) => (int)status switch
     {

@@ -9,6 +9,7 @@ using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Shared.Observability;
 using FlexFunctions.Shared.Secrets;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 
@@ -33,13 +34,16 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
     private readonly IApiKeyProvider _keys;
     private readonly ILogger<FlexShopperClient> _logger;
     private readonly FlexTelemetry _telemetry;
+    private readonly string _returnSegment;
 
-    public FlexShopperClient(HttpClient http, IApiKeyProvider keys, ILogger<FlexShopperClient> logger, FlexTelemetry telemetry)
+    public FlexShopperClient(HttpClient http, IApiKeyProvider keys, ILogger<FlexShopperClient> logger, FlexTelemetry telemetry, IOptions<FlexShopperOptions> options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _http = http;
         _keys = keys;
         _logger = logger;
         _telemetry = telemetry;
+        _returnSegment = options.Value.ReturnItemsPath;
     }
 
     // ---- User management ----
@@ -161,8 +165,17 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
     public Task SignLeaseAsync(CustomerCredential customer, string leaseId, SignLeaseRequest request, CancellationToken cancellationToken = default) =>
         SendAsync(Post("SignLease", FlexShopperPaths.SignLease(leaseId), request, Json.SignLeaseRequest) with { Customer = customer }, Ignore, cancellationToken);
 
-    public async Task<CheckoutResult> CheckoutAsync(CheckoutRequest request, CancellationToken cancellationToken = default) =>
-        (await SendAsync(Post("Checkout", FlexShopperPaths.Checkout, request, Json.CheckoutRequest), Data(Json.CheckoutResult), cancellationToken).ConfigureAwait(false)).Result;
+    public async Task<CheckoutResult> CheckoutAsync(CheckoutRequest request, CancellationToken cancellationToken = default)
+    {
+        // As every doc page says: GET with a JSON body. It opens a hosted checkout, so it is no read and never resent.
+        var call = Post("Checkout", FlexShopperPaths.Checkout, request, Json.CheckoutRequest) with
+        {
+            Method = new HttpMethod(FlexShopperPaths.CheckoutMethod),
+            IsRetrySafe = false,
+            IsRead = false,
+        };
+        return (await SendAsync(call, Data(Json.CheckoutResult), cancellationToken).ConfigureAwait(false)).Result;
+    }
 
     // ---- Purchase transactions ----
 
@@ -201,16 +214,20 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
 
     public async Task<ReturnItemsResult> ReturnItemsAsync(string transactionId, ItemsRequest request, CancellationToken cancellationToken = default)
     {
-        var call = Post("ReturnItems", FlexShopperPaths.Return(transactionId), request, Json.ItemsRequest) with { IsRetrySafe = true };
+        var call = Post("ReturnItems", FlexShopperPaths.Return(transactionId, _returnSegment), request, Json.ItemsRequest) with { IsRetrySafe = true };
         try
         {
             return (await SendAsync(call, Data(Json.ReturnItemsResult), cancellationToken).ConfigureAwait(false)).Result;
         }
         catch (FlexShopperApiException ex) when (ex.Kind == FlexShopperErrorKind.NotFound && ex.Code is null)
         {
-            // A 404 with no FlexShopper code is an unknown URI, not TransactionNotFound: try the Magento module's path.
-            var legacy = call with { Operation = "ReturnItemsLegacy", Path = FlexShopperPaths.ReturnLegacy(transactionId) };
-            return (await SendAsync(legacy, Data(Json.ReturnItemsResult), cancellationToken).ConfigureAwait(false)).Result;
+            // A 404 with no FlexShopper code is an unknown URI, not TransactionNotFound: the sources disagree on the
+            // name (docs: return, the Magento module: return-items), so the other one is tried once.
+            var other = _returnSegment == FlexShopperPaths.ReturnItemsDocumented ? FlexShopperPaths.ReturnItemsMagento : FlexShopperPaths.ReturnItemsDocumented;
+            var fallback = call with { Operation = "ReturnItemsFallback", Path = FlexShopperPaths.Return(transactionId, other) };
+            var result = (await SendAsync(fallback, Data(Json.ReturnItemsResult), cancellationToken).ConfigureAwait(false)).Result;
+            LogReturnPathFellBack(_logger, _returnSegment, other);
+            return result;
         }
     }
 
@@ -350,6 +367,11 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
             {
                 parsed = false;
             }
+        }
+
+        if (!parsed && body.Length > 0 && !StartsLikeJson(body) && FlexShopperApiException.NonJsonIsTheNews(response.StatusCode))
+        {
+            throw NonJson(call, response, elapsed);
         }
 
         if (!response.IsSuccessStatusCode
@@ -583,6 +605,33 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
         _ => null,
     };
 
+    /// <summary>
+    /// An answer that is not JSON: FlexShopper answers callers outside the US this way (its Magento module catches it:
+    /// "Fail gracefully when the server is hosted outside of US"), and so does a proxy that answers in its place. The
+    /// body is never quoted: a captive portal or an echo may carry what we sent.
+    /// </summary>
+    private FlexShopperApiException NonJson(Call call, HttpResponseMessage response, TimeSpan elapsed)
+    {
+        var status = (int)response.StatusCode;
+        var type = response.Content.Headers.ContentType?.MediaType ?? "no content type";
+        LogNotJson(_logger, call.Operation, status, type, elapsed.TotalMilliseconds);
+        if (!call.IsRead && response.IsSuccessStatusCode)
+        {
+            FlexShopperWrites.PossiblyCarriedOut(); // a success status, but from whom cannot be told
+        }
+
+        return new FlexShopperApiException(FlexShopperErrorKind.NonJsonResponse, response.StatusCode, FlexShopperApiException.NonJsonResponseCode,
+            $"{call.Describe}: FlexShopper answered {status} with a body that is not JSON ({type}). FlexShopper answers this way to callers "
+            + "outside the US: run the app in a US region (infra/main.bicep allows only those). Otherwise a proxy or firewall between the app "
+            + "and FlexShopper answered in its place: check the app's outbound route to FlexShopper.")
+        {
+            Operation = call.Describe,
+        };
+    }
+
+    /// <summary>A body opening like JSON (<c>{</c> or <c>[</c>) that fails to parse was cut short, not sent by someone else.</summary>
+    private static bool StartsLikeJson(byte[] body) => body.AsSpan().TrimStart(" \t\r\n\uFEFF"u8) is [(byte)'{' or (byte)'[', ..];
+
     private static FlexShopperApiException Unexpected(Call call, string what, Exception? inner = null) =>
         new(FlexShopperErrorKind.UnexpectedResponse, HttpStatusCode.OK, null, $"{call.Describe}: unexpected response, {what}.", inner) { Operation = call.Describe };
 
@@ -591,6 +640,12 @@ public sealed partial class FlexShopperClient : IFlexShopperClient
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "FlexShopper {Operation} failed: {Status} {Code} after {ElapsedMs:F1} ms")]
     private static partial void LogCallFailed(ILogger logger, string operation, int status, string? code, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "FlexShopper {Operation} answered {Status} with {ContentType}, not JSON, after {ElapsedMs:F1} ms: is the app running outside the US, or is a proxy in the way?")]
+    private static partial void LogNotJson(ILogger logger, string operation, int status, string contentType, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "FlexShopper has no Return Items at '{Configured}' but answered at '{Other}': set FlexShopper__ReturnItemsPath={Other}")]
+    private static partial void LogReturnPathFellBack(ILogger logger, string configured, string other);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The FlexShopper API key could not be read for {Operation}: {ErrorType}")]
     private static partial void LogKeyUnavailable(ILogger logger, string operation, string errorType);

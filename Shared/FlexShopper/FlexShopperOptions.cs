@@ -16,6 +16,15 @@ public sealed class FlexShopperOptions
     /// <summary>Local runs only: the API key when no Key Vault is configured.</summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// The last segment of Return Items: <c>return</c> (the docs; the default) or <c>return-items</c> (FlexShopper's
+    /// Magento module). When the one set here is an unknown URI at FlexShopper the client tries the other once and logs
+    /// which to set; set it once the sandbox check (scripts/sandbox-check.sh) says which one FlexShopper has.
+    /// </summary>
+    [AllowedValues(FlexShopperPaths.ReturnItemsDocumented, FlexShopperPaths.ReturnItemsMagento,
+        ErrorMessage = "Set FlexShopper__ReturnItemsPath to return (the documented path) or return-items (the Magento module's).")]
+    public string ReturnItemsPath { get; set; } = FlexShopperPaths.ReturnItemsDocumented;
+
     [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

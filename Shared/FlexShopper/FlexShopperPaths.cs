@@ -1,9 +1,10 @@
 namespace FlexFunctions.Shared.FlexShopper;
 
 /// <summary>
-/// Every FlexShopper v3 path in one place, relative to the configured base URL (which ends in <c>/v3/</c>).
-/// Paths marked [INF] are inferred (see shared/flexshopper-api-notes.md): confirm them in the sandbox and
-/// change the one line here.
+/// Every FlexShopper v3 path, and every inferred field name, in one place; paths are relative to the configured base
+/// URL (which ends in <c>/v3/</c>). Lines marked [INF] are inferred (see shared/flexshopper-api-notes.md):
+/// <c>scripts/sandbox-check.sh</c> checks each against a sandbox, and docs/flexshopper-api.md says how to turn its
+/// answer into the change of one line here.
 /// </summary>
 public static class FlexShopperPaths
 {
@@ -25,34 +26,54 @@ public static class FlexShopperPaths
     public const string Apply = "users/me/apply";
     public const string VerifyQuestions = "users/me/verify-questions";
 
-    /// <summary>[INF] path and body (<c>{id, answers:[{questionId, choiceId}]}</c>).</summary>
+    /// <summary>[INF] path; its body's fields are the <c>VerifyAnswers*Field</c> lines below.</summary>
     public const string VerifyAnswers = "users/me/verify-answers";
 
-    /// <summary>[INF] path and response (<c>{valid, bankName}</c>).</summary>
+    /// <summary>[INF] path; its answer's fields are the <c>RoutingNumber*Field</c> lines below.</summary>
     public static string RoutingNumber(string routing) => "routing-numbers/" + Uri.EscapeDataString(routing);
 
     public const string Leases = "leases";
     public static string Lease(string leaseId) => "leases/" + Uri.EscapeDataString(leaseId);
     public static string SignLease(string leaseId) => Lease(leaseId) + "/sign";
 
-    /// <summary>Documented as GET with a body; [INF] sent as POST.</summary>
+    /// <summary>Sent as every doc page says: GET with a JSON body (<see cref="CheckoutMethod"/>); confirmed only by docs.</summary>
     public const string Checkout = "checkout";
+    public const string CheckoutMethod = "GET";
 
     public const string Transactions = "transactions";
     public static string Transaction(string id) => "transactions/" + Uri.EscapeDataString(id);
     public static string Finalize(string id) => Transaction(id) + "/finalize";
     public static string Cancel(string id) => Transaction(id) + "/cancel";
-    public static string Return(string id) => Transaction(id) + "/return";
 
-    /// <summary>[INF] The Magento module's name for Return Items; tried only when <see cref="Return"/> is an unknown URI.</summary>
-    public static string ReturnLegacy(string id) => Transaction(id) + "/return-items";
+    /// <summary>
+    /// Return Items under <paramref name="segment"/>: <see cref="ReturnItemsDocumented"/> (the docs, the default of
+    /// FlexShopper__ReturnItemsPath) or <see cref="ReturnItemsMagento"/>. [INF] which one the API has: the client tries
+    /// the other once when the configured one is an unknown URI.
+    /// </summary>
+    public static string Return(string id, string segment = ReturnItemsDocumented) => Transaction(id) + "/" + segment;
+    public const string ReturnItemsDocumented = "return";
+    public const string ReturnItemsMagento = "return-items"; // [INF] FlexShopper's Magento module posts here
     public static string ConfirmShipment(string id) => Transaction(id) + "/confirm-shipment";
 
-    /// <summary>[INF] path and body (<c>{items:[{sku, quantity, receivedDate}]}</c>).</summary>
+    /// <summary>[INF] path; its body is <c>{items:[{sku, quantity, <see cref="ReceivedDateField"/>}]}</c>.</summary>
     public static string ConfirmReceipt(string id) => Transaction(id) + "/confirm-receipt";
 
     public static string Products(int page) => "products?page=" + page.ToString(System.Globalization.CultureInfo.InvariantCulture);
     public const string LeaseSettings = "settings/lease";
 
     public const string CustomerTokenHeader = "Customer-Token";
+
+    // ---- Inferred field names (the models use these constants, so each is still one line) ----
+
+    /// <summary>[INF] Initiate Application's next pay date: the 3.1 page says <c>nextPay</c>, the 3.0 page <c>nextPayDate</c>.</summary>
+    public const string NextPayDateField = "nextPay";
+    public const string VerifyAnswersSetIdField = "id"; // [INF] the question set's id from verify-questions
+    public const string VerifyAnswersListField = "answers"; // [INF]
+    public const string VerifyAnswerQuestionField = "questionId"; // [INF]
+    public const string VerifyAnswerChoiceField = "choiceId"; // [INF]
+    public const string RoutingNumberValidField = "valid"; // [INF]
+    public const string RoutingNumberBankNameField = "bankName"; // [INF]
+    public const string ReceivedDateField = "receivedDate"; // [INF] Confirm Receipt's date per item
+    public const string TransactionLeaseNumberField = "leaseNumber"; // [INF] on Get Transaction once finalized
+    public const string TransactionLoanNumberField = "loanNumber"; // [INF] on Get Transaction once finalized
 }

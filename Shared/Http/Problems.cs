@@ -90,10 +90,13 @@ public static class Problems
             // Key Vault could not give the API key: nothing reached FlexShopper, and the customer's session stays valid.
             FlexShopperErrorKind.Transient when error.Code == FlexShopperApiException.ApiKeyUnavailableCode => (StatusCodes.Status503ServiceUnavailable, "The FlexShopper API key could not be read: try again later."),
             FlexShopperErrorKind.Transient when error.StatusCode is null or System.Net.HttpStatusCode.ServiceUnavailable => (StatusCodes.Status503ServiceUnavailable, "FlexShopper is unavailable: try again later."),
+            FlexShopperErrorKind.NonJsonResponse => (StatusCodes.Status502BadGateway, "FlexShopper's answer was not JSON: the app may be running outside the US, or a proxy is in the way."),
             _ => (StatusCodes.Status502BadGateway, "FlexShopper failed to answer properly."),
         };
         var retryAfter = error.RetryAfter ?? (status is 429 or 503 ? TimeSpan.FromSeconds(5) : null);
-        return Status(status, title, error.Kind == FlexShopperErrorKind.Validation ? error.Message : null, error.Code, retryAfter);
+        // The message names the field FlexShopper refused, or for a non-JSON answer the likely cause; never a body.
+        var detail = error.Kind is FlexShopperErrorKind.Validation or FlexShopperErrorKind.NonJsonResponse ? error.Message : null;
+        return Status(status, title, detail, error.Code, retryAfter);
     }
 
     private static ObjectResult Result(ProblemDetails problem, TimeSpan? retryAfter = null) =>

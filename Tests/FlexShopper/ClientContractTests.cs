@@ -106,7 +106,7 @@ public sealed class ClientContractTests
             Body: """
                 {"street1":"1 Main St","city":"Miami","regionAbbr":"FL","postalCode":"33101","country":"US","mobilePhone":"3055550100",
                  "dateOfBirth":"1990-01-31","ssn":"123456789",
-                 "employmentInformation":{"payFrequency":"biweekly","monthlyIncome":4200.5},
+                 "employmentInformation":{"payFrequency":"biweekly","monthlyIncome":4200.5,"lastPayDate":"2026-01-02","nextPay":"2026-01-16"},
                  "bankAccount":{"routing":"011000015","account":"000123456789","type":"checking"},
                  "expectedPurchaseAmount":800}
                 """,
@@ -121,7 +121,8 @@ public sealed class ClientContractTests
                 MobilePhone = "3055550100",
                 DateOfBirth = "1990-01-31",
                 Ssn = "123456789",
-                EmploymentInformation = new EmploymentInformation("biweekly", 4200.5m),
+                // The next pay date goes out as the 3.1 page names it: nextPay (FlexShopperPaths.NextPayDateField).
+                EmploymentInformation = new EmploymentInformation("biweekly", 4200.5m) { LastPayDate = "2026-01-02", NextPayDate = "2026-01-16" },
                 BankAccount = new BankAccount("011000015", "000123456789", "checking"),
                 ExpectedPurchaseAmount = 800m,
             }, customerIp: "203.0.113.7")),
@@ -184,7 +185,7 @@ public sealed class ClientContractTests
             Response: """{"data":{}}""",
             Invoke: (c, customer) => V(c.SignLeaseAsync(customer, "lease-42", new SignLeaseRequest("203.0.113.7", SignedAt))),
             Verify: (r, _) => Assert.Null(r)),
-        new(nameof(IFlexShopperClient.CheckoutAsync), "Checkout", "POST", "checkout", Customer: false, // [INF] POST, documented as GET with a body
+        new(nameof(IFlexShopperClient.CheckoutAsync), "Checkout", "GET", "checkout", Customer: false, // as every doc page says: GET with a JSON body
             Body: """
                 {"transactionId":"order-2002","items":[{"description":"Sofa","sku":"SOFA-1","cost":899.5,"brand":"Comfy","quantity":1,"condition":"new"}],
                  "customer":{"firstName":"Ada","lastName":"Lovelace","email":"ada@example.com","address":{"street1":"1 Main St","city":"Miami","region":"FL","postalCode":"33101"}}}

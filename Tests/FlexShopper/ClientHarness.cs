@@ -36,21 +36,23 @@ public sealed class ClientHarness : IDisposable
     /// Builds the client. Retries are off unless asked for, so an error status reaches the mapping exactly once;
     /// <paramref name="configure"/> runs after AddFlexFunctions (e.g. to replace <see cref="IApiKeyProvider"/>).
     /// </summary>
-    public static ClientHarness Start(Action<IServiceCollection>? configure = null, bool retries = false, string? apiKey = null)
+    public static ClientHarness Start(Action<IServiceCollection>? configure = null, bool retries = false, string? apiKey = null,
+        Action<Dictionary<string, string?>>? settings = null)
     {
         var fake = new FakeFlexShopper();
-        var settings = TestServices.DefaultSettings(fake.BaseUrl, withStorage: false);
+        var values = TestServices.DefaultSettings(fake.BaseUrl, withStorage: false);
+        settings?.Invoke(values);
         if (!retries)
         {
-            settings["FlexShopper:MaxRetryAttempts"] = "0";
+            values["FlexShopper:MaxRetryAttempts"] = "0";
         }
 
         if (apiKey is not null)
         {
-            settings["FlexShopper:ApiKey"] = apiKey;
+            values["FlexShopper:ApiKey"] = apiKey;
         }
 
-        return new ClientHarness(fake, TestServices.Build(settings, configure));
+        return new ClientHarness(fake, TestServices.Build(values, configure));
     }
 
     /// <summary>A credential bound to the configured key's version, as a real login would give.</summary>

@@ -115,9 +115,9 @@ public sealed class ErrorMappingTests
         Assert.Null(error.RetryAfter);
     }
 
+    // A body that is not JSON at all is not here: it has a kind of its own (NonJsonAnswerTests).
     public static TheoryData<string, string> UnexpectedBodies => new()
     {
-        { "not JSON", "<html><body>Welcome to the captive portal</body></html>" },
         { "empty", "" },
         { "truncated JSON", """{"data":{"id":"order-1001","lea""" },
         { "no data", """{"status":"ok"}""" },
@@ -212,10 +212,10 @@ public sealed class ErrorMappingTests
         using var html = ClientHarness.Start();
         html.RespondToAll(200, "<html>maintenance</html>", "text/html");
         var error = await Assert.ThrowsAsync<FlexShopperApiException>(() => html.Client.ConfirmShipmentAsync("order-1001", new ShipmentConfirmation(null)));
-        Assert.Equal(FlexShopperErrorKind.UnexpectedResponse, error.Kind);
+        Assert.Equal(FlexShopperErrorKind.NonJsonResponse, error.Kind);
     }
 
-    // ---- Return Items: /return, and /return-items only when /return is an unknown URI ----
+    // ---- Return Items: the configured name (return by default), and the other only when it is an unknown URI ----
 
     [Theory]
     [InlineData(null)]
@@ -235,6 +235,32 @@ public sealed class ErrorMappingTests
         const string body = """{"items":[{"sku":"TV-55","quantity":1}]}""";
         ClientHarness.AssertRequest(requests[0], "POST", "transactions/order-1001/return", null, body);
         ClientHarness.AssertRequest(requests[1], "POST", "transactions/order-1001/return-items", null, body);
+    }
+
+    [Fact]
+    public async Task Return_items_goes_to_the_configured_name_first_and_says_which_to_set_when_it_falls_back()
+    {
+        using var harness = ClientHarness.Start(configure: null, settings: s => s["FlexShopper:ReturnItemsPath"] = FlexShopperPaths.ReturnItemsMagento);
+        harness.Respond("transactions/order-1001/return-items", 404, """{"message":"no Route matched with those values"}""");
+        harness.Respond("transactions/order-1001/return", 200, """{"data":{"returned":[{"sku":"TV-55","quantity":1}],"failed":[]}}""");
+
+        var result = await harness.Client.ReturnItemsAsync("order-1001", new ItemsRequest([new ItemQuantity("TV-55", 1)]));
+
+        Assert.Equal([new ItemQuantity("TV-55", 1)], result.Returned);
+        Assert.Equal(["transactions/order-1001/return-items", "transactions/order-1001/return"], harness.Requests.Select(ClientHarness.PathAndQuery));
+        Assert.Contains(harness.Services.AllLogText(), line => line.Contains("set FlexShopper__ReturnItemsPath=return", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Only_the_two_names_of_return_items_are_accepted_as_the_setting()
+    {
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+        {
+            using var harness = ClientHarness.Start(settings: s => s["FlexShopper:ReturnItemsPath"] = "returns");
+            _ = harness.Services.Get<Microsoft.Extensions.Options.IOptions<FlexShopperOptions>>().Value;
+        });
+
+        Assert.Contains("FlexShopper__ReturnItemsPath", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

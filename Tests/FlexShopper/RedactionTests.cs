@@ -68,7 +68,7 @@ public sealed class RedactionTests
 
         var error = await Assert.ThrowsAsync<FlexShopperApiException>(() => harness.Client.PasscodeLoginAsync("u-1", Passcode));
 
-        Assert.Equal(FlexShopperErrorKind.UnexpectedResponse, error.Kind);
+        Assert.Equal(FlexShopperErrorKind.NonJsonResponse, error.Kind);
         AssertClean(harness, error, Passcode, ClientHarness.ApiKey);
     }
 

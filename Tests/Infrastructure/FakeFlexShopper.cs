@@ -9,7 +9,8 @@ public sealed class FakeFlexShopper : IDisposable
     public FakeFlexShopper()
     {
         var port = Azurite.FreePort();
-        Server = WireMockServer.Start(new WireMockServerSettings { Urls = [$"http://127.0.0.1:{port}"] });
+        // Bodies are kept for every method: FlexShopper documents Checkout as a GET with a JSON body.
+        Server = WireMockServer.Start(new WireMockServerSettings { Urls = [$"http://127.0.0.1:{port}"], AllowBodyForAllHttpMethods = true });
         BaseUrl = $"http://127.0.0.1:{port}/v3/";
     }
 

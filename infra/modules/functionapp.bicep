@@ -166,6 +166,8 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       FlexShopper__CircuitBreakerMinimumThroughput: '20'
       FlexShopper__CircuitBreakerSamplingDuration: '00:00:30'
       FlexShopper__CircuitBreakerBreakDuration: '00:00:15'
+      // The documented name of Return Items; 'return-items' if scripts/sandbox-check.sh finds that FlexShopper has that one.
+      FlexShopper__ReturnItemsPath: 'return'
 
       // Secrets are read from Key Vault by name; their values never appear here.
       KeyVault__VaultUri: keyVaultUri

@@ -35,6 +35,9 @@ public sealed record EmploymentInformation(string PayFrequency, decimal MonthlyI
     public string? Name { get; init; }
     public string? Phone { get; init; }
     public string? LastPayDate { get; init; }
+
+    /// <summary>Sent under the name the newest page gives it: <see cref="FlexShopperPaths.NextPayDateField"/>.</summary>
+    [JsonPropertyName(FlexShopperPaths.NextPayDateField)]
     public string? NextPayDate { get; init; }
 }
 
@@ -49,15 +52,22 @@ public sealed record VerificationQuestion(string Id, string Label, IReadOnlyList
 
 public sealed record VerificationChoice(string Id, string Label);
 
-/// <summary>Body of Verify Answers. [INF] shape: see <see cref="FlexShopperPaths.VerifyAnswers"/>.</summary>
-public sealed record VerifyAnswersRequest(string Id, IReadOnlyList<VerificationAnswer> Answers);
+/// <summary>Body of Verify Answers. [INF] shape: its field names are in <see cref="FlexShopperPaths"/>.</summary>
+public sealed record VerifyAnswersRequest(
+    [property: JsonPropertyName(FlexShopperPaths.VerifyAnswersSetIdField)] string Id,
+    [property: JsonPropertyName(FlexShopperPaths.VerifyAnswersListField)] IReadOnlyList<VerificationAnswer> Answers);
 
-public sealed record VerificationAnswer(string QuestionId, string ChoiceId);
+public sealed record VerificationAnswer(
+    [property: JsonPropertyName(FlexShopperPaths.VerifyAnswerQuestionField)] string QuestionId,
+    [property: JsonPropertyName(FlexShopperPaths.VerifyAnswerChoiceField)] string ChoiceId);
 
-/// <summary>What FlexShopper says of a routing number. [INF] shape.</summary>
+/// <summary>What FlexShopper says of a routing number. [INF] shape: its field names are in <see cref="FlexShopperPaths"/>.</summary>
 public sealed record RoutingNumberInfo
 {
     [JsonRequired]
+    [JsonPropertyName(FlexShopperPaths.RoutingNumberValidField)]
     public bool Valid { get; init; }
+
+    [JsonPropertyName(FlexShopperPaths.RoutingNumberBankNameField)]
     public string? BankName { get; init; }
 }

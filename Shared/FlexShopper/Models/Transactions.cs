@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace FlexFunctions.Shared.FlexShopper.Models;
 
@@ -29,9 +30,11 @@ public sealed record PurchaseTransaction
     /// (Finalize answers them, FlexPay's onSign receives leaseNumber). A finalize whose answer was lost is settled
     /// from them; while FlexShopper does not send them, such a finalize stays "outcome unknown".
     /// </summary>
+    [JsonPropertyName(FlexShopperPaths.TransactionLeaseNumberField)]
     public string? LeaseNumber { get; init; }
 
     /// <summary>[INF] See <see cref="LeaseNumber"/>.</summary>
+    [JsonPropertyName(FlexShopperPaths.TransactionLoanNumberField)]
     public string? LoanNumber { get; init; }
 }
 
@@ -81,6 +84,7 @@ public sealed record ReceivedItem
     public string? Sku { get; init; }
     public int? Quantity { get; init; }
 
-    /// <summary><c>YYYY-MM-DD</c>.</summary>
+    /// <summary><c>YYYY-MM-DD</c>, under the [INF] name <see cref="FlexShopperPaths.ReceivedDateField"/>.</summary>
+    [JsonPropertyName(FlexShopperPaths.ReceivedDateField)]
     public string? ReceivedDate { get; init; }
 }
