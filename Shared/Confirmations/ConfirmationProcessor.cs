@@ -166,6 +166,15 @@ public sealed partial class ConfirmationProcessor(
             LogTransient(logger, e.Type, e.Key, delivery.DequeueCount, ex.Kind, StatusText(ex), ex.Message);
             throw new TransientConfirmationException(reason, ex);
         }
+        catch (FlexShopperApiException ex) when (ex.Kind == FlexShopperErrorKind.NonJsonResponse && ex.StatusCode is { } ok && (int)ok is >= 200 and < 300)
+        {
+            // A success status with a page that is not FlexShopper's JSON: FlexShopper or a proxy in the way answered,
+            // and we cannot tell which. Outcome unknown: the redelivery reads the transaction before sending again.
+            var reason = "FlexShopper's answer could not be trusted: " + ex.Message;
+            await ReleaseAsync(claim, reason, outcomeUnknown: true).ConfigureAwait(false);
+            LogTransient(logger, e.Type, e.Key, delivery.DequeueCount, ex.Kind, StatusText(ex), ex.Message);
+            throw new TransientConfirmationException(reason, ex);
+        }
         catch (FlexShopperApiException ex) when (ex.Kind == FlexShopperErrorKind.UnexpectedResponse)
         {
             // A success status whose body we cannot read: FlexShopper acted, so sending again would double it.

@@ -54,6 +54,23 @@ public sealed class ConfirmationFaultTests
     }
 
     [Fact]
+    public async Task A_success_status_with_a_page_that_is_not_json_leaves_the_outcome_unknown_and_the_transaction_settles_it()
+    {
+        await using var h = new ConfirmationHarness();
+        // A proxy (or FlexShopper itself, to a caller outside the US) answers 200 with an HTML page: whether the shipment
+        // was recorded cannot be told, so it is neither done nor a refusal an operator would replay blindly.
+        h.Answer(ShipPath, 200, "<html><body>Request blocked</body></html>");
+        h.AnswerTransaction("""[{"sku":"SKU-1","quantity":{"ordered":2,"shipped":2}}]""");
+
+        await Assert.ThrowsAsync<TransientConfirmationException>(() => h.Deliver(ConfirmationHarness.Shipment(), 1));
+        Assert.Empty(await h.Failures.ListAsync(FailedEventKinds.Failed, CancellationToken.None));
+        Assert.Equal(ProcessOutcome.AlreadyApplied, await h.Deliver(ConfirmationHarness.Shipment(), 2));
+
+        Assert.Single(h.Calls("POST", ShipPath));
+        Assert.Single(h.Calls("GET", $"transactions/{Tx}"));
+    }
+
+    [Fact]
     public async Task A_404_transaction_not_found_is_recorded_as_failed_and_not_retried()
     {
         await using var h = new ConfirmationHarness();
