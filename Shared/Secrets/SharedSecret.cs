@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Security.KeyVault.Secrets;
+using FlexFunctions.Shared.Dependencies;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -48,7 +49,8 @@ public sealed partial class SharedSecret
 
     /// <summary>
     /// The accepted secrets, newest first; empty when none is configured locally. A vault failure with nothing cached
-    /// throws the vault's <see cref="RequestFailedException"/> (callers answer 503); with a cached value it keeps serving that.
+    /// throws what the vault client threw, which <see cref="DependencyOutage"/> classifies (callers answer 503); with a
+    /// cached value an outage keeps serving that.
     /// </summary>
     public async ValueTask<IReadOnlyList<string>> CurrentAsync(CancellationToken cancellationToken = default)
     {
@@ -96,9 +98,10 @@ public sealed partial class SharedSecret
                 Refuse(name, ex);
                 throw;
             }
-            catch (Exception ex) when (_cached is { } stale && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (_cached is { } stale && DependencyOutage.Is(ex, cancellationToken))
             {
-                // A vault outage (or a credential failure) keeps the secret we have rather than refusing every call.
+                // A vault outage (or a credential failure) keeps the secret we have rather than refusing every call;
+                // anything else (a bug) is not hidden behind the cached value.
                 LogVaultUnavailable(_logger, name, ex.GetType().Name);
                 _cached = stale with { RefreshAt = _time.GetUtcNow() + RetryAfterFailure };
                 return stale.Secrets;
