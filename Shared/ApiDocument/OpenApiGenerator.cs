@@ -91,6 +91,9 @@ public static class OpenApiGenerator
             : "Function";
 
     /// <summary>Builds one document: operations, then the schemas they named.</summary>
+    /// <summary>A request body's schema, as the document states it (for tests of one contract).</summary>
+    internal static JsonObject RequestSchema(JsonTypeInfo type, OrderLimitsOptions limits) => Writer.RequestSchema(type, limits);
+
     private sealed class Writer
     {
         private readonly OrderLimitsOptions _limits;
@@ -446,16 +449,19 @@ public static class OpenApiGenerator
             else
             {
                 _schemaTypes[name] = type.Type;
-                var node = JsonSchemaExporter.GetJsonSchemaAsNode(type, ExporterOptions(isRequest)).AsObject();
-                if (isRequest)
-                {
-                    ApplyChecks(node, FieldRuleProbe.Observe(type, node, _limits), type.Type.Name);
-                }
-
+                var node = isRequest ? RequestSchema(type, _limits) : JsonSchemaExporter.GetJsonSchemaAsNode(type, ExporterOptions(isRequest)).AsObject();
                 _document.Components!.Schemas![name] = Schema(node, null);
             }
 
             return new OpenApiSchemaReference(name, _document);
+        }
+
+        /// <summary>A request body's schema: its JSON contract, with each field's rule as its validator checks it.</summary>
+        public static JsonObject RequestSchema(JsonTypeInfo type, OrderLimitsOptions limits)
+        {
+            var node = JsonSchemaExporter.GetJsonSchemaAsNode(type, ExporterOptions(isRequest: true)).AsObject();
+            ApplyChecks(node, FieldRuleProbe.Observe(type, node, limits), type.Type.Name);
+            return node;
         }
 
         private static JsonTypeInfo TypeInfo(Type context, string name)
@@ -469,8 +475,18 @@ public static class OpenApiGenerator
         private static JsonSchemaExporterOptions ExporterOptions(bool isRequest) => new()
         {
             TreatNullObliviousAsNonNullable = true,
-            TransformSchemaNode = (_, node) =>
+            TransformSchemaNode = (context, node) =>
             {
+                // A request cannot set what has no setter (a value computed from the others): leave it out.
+                if (isRequest && node is JsonObject { } settable && settable["properties"] is JsonObject listed && context.PropertyInfo is null
+                    && context.TypeInfo.Kind == JsonTypeInfoKind.Object)
+                {
+                    foreach (var computed in context.TypeInfo.Properties.Where(p => p.Set is null))
+                    {
+                        listed.Remove(computed.Name);
+                    }
+                }
+
                 // The exporter calls constructor parameters required, but nothing requires them when reading: a request's
                 // required fields are what its validator requires, and an answer leaves out its null properties.
                 if (node is JsonObject { } withRequired && withRequired["required"] is JsonArray required)

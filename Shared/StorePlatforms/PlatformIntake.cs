@@ -234,7 +234,7 @@ public sealed partial class PlatformIntake
     private static JsonResponse<DeliveryAnswer> Answer(DeliveryAnswer answer) => JsonResponse.Ok(answer, DeliveryAnswerJson.Default.DeliveryAnswer);
 
     /// <summary>WooCommerce's ping when a webhook is created or activated: a form body, no signature.</summary>
-    [GeneratedRegex("^webhook_id=[0-9]{1,20}$")]
+    [GeneratedRegex("^webhook_id=[0-9]{1,20}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex WooPing();
 
     private sealed record Identity(string Topic, string DeliveryId, string DedupeKey, string? Shop);
