@@ -1,5 +1,5 @@
-using FlexFunctions.Shared.ApiDocument;
 using System.Text.Json.Serialization.Metadata;
+using FlexFunctions.Shared.ApiDocument;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.Http;
 using FlexFunctions.Shared.InputRules;

@@ -75,12 +75,12 @@ internal static class FieldRuleProbe
         }
 
         return types.Contains("string") ? JsonValue.Create(schema["format"]?.GetValue<string>() switch
-            {
-                "date-time" => "2000-01-01T00:00:00Z",
-                "date" => "2000-01-01",
-                "uuid" => Guid.Empty.ToString(),
-                _ => string.Empty,
-            })
+        {
+            "date-time" => "2000-01-01T00:00:00Z",
+            "date" => "2000-01-01",
+            "uuid" => Guid.Empty.ToString(),
+            _ => string.Empty,
+        })
             : types.Contains("number") || types.Contains("integer") ? JsonValue.Create(0)
             : types.Contains("boolean") ? JsonValue.Create(false)
             : null;

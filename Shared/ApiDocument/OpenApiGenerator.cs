@@ -122,13 +122,17 @@ public static class OpenApiGenerator
                     {
                         ["FunctionKey"] = new OpenApiSecurityScheme
                         {
-                            Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "x-functions-key",
+                            Type = SecuritySchemeType.ApiKey,
+                            In = ParameterLocation.Header,
+                            Name = "x-functions-key",
                             Description = "A function key of the app (or the 'code' query parameter, as platform webhook URLs carry it).",
                         },
                         ["FunctionKeyQuery"] = new OpenApiSecurityScheme { Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Query, Name = "code", Description = "A function key of the app." },
                         ["AdminKey"] = new OpenApiSecurityScheme
                         {
-                            Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "x-functions-key",
+                            Type = SecuritySchemeType.ApiKey,
+                            In = ParameterLocation.Header,
+                            Name = "x-functions-key",
                             Description = "The host's admin (master) key: operator routes only.",
                         },
                     },

@@ -2,7 +2,7 @@ namespace FlexFunctions.Shared.FlexShopper;
 
 /// <summary>
 /// Every FlexShopper v3 path in one place, relative to the configured base URL (which ends in <c>/v3/</c>).
-/// Paths marked [INF] are inferred (see shared/flexshopper-api-notes.md): confirm them in the sandbox and
+/// Paths marked [INF] are inferred (see docs/flexshopper-api.md): confirm them in the sandbox and
 /// change the one line here.
 /// </summary>
 public static class FlexShopperPaths

@@ -127,7 +127,12 @@ public sealed class ApiDocumentContractTests : IDisposable
         var route = FunctionMetadata.Get(function).Route!;
         var samples = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["userId"] = "user-1", ["leaseId"] = "lease-1", ["id"] = "T-1001", ["routing"] = "021000021", ["sku"] = "SKU-1", ["kind"] = "failed",
+            ["userId"] = "user-1",
+            ["leaseId"] = "lease-1",
+            ["id"] = "T-1001",
+            ["routing"] = "021000021",
+            ["sku"] = "SKU-1",
+            ["kind"] = "failed",
         };
         return samples.Where(s => route.Contains("{" + s.Key + "}", StringComparison.Ordinal)).ToDictionary(s => s.Key, s => s.Value);
     }
