@@ -87,9 +87,9 @@ start() { # start DIR LOG_FILE command...: in DIR, in the background, own proces
 
 # ---- Prerequisites: all checked before anything starts ----
 [ "${BASH_VERSINFO[0]}" -ge 3 ] || die "bash 3.2 or later is required (this is $BASH_VERSION)"
-command -v dotnet >/dev/null || die "the .NET 10 SDK is required: see README.md, Set up (https://dotnet.microsoft.com/download)"
-dotnet --list-sdks 2>/dev/null | grep '^10\.' >/dev/null || die "the .NET 10 SDK is required (dotnet --list-sdks shows none): see README.md, Set up"
-command -v npm >/dev/null || die "Node.js 20+ with npm is required (for Azurite): see README.md, Set up (https://nodejs.org)"
+command -v dotnet >/dev/null || die "the .NET 10 SDK is required: see README.md, Prerequisites (https://dotnet.microsoft.com/download)"
+dotnet --list-sdks 2>/dev/null | grep '^10\.' >/dev/null || die "the .NET 10 SDK is required (dotnet --list-sdks shows none): see README.md, Prerequisites"
+command -v npm >/dev/null || die "Node.js 20+ with npm is required (for Azurite): see README.md, Prerequisites (https://nodejs.org)"
 command -v curl >/dev/null || die "curl is required"
 case "$EMULATOR_URL" in http://127.0.0.1:*) ;; *) die "EMULATOR_URL must be http://127.0.0.1:<port>" ;; esac
 EMULATOR_PORT=${EMULATOR_URL##*:}
@@ -97,7 +97,7 @@ if [ "$NO_FUNC" = 0 ]; then
   if ! command -v func >/dev/null || ! func --version >/dev/null 2>&1; then
     cat >&2 <<MSG
 error: Azure Functions Core Tools 4 (the 'func' command) are not installed; nothing was started.
-Install them (README.md, Set up, has every way), then run this script again:
+Install them (README.md, Prerequisites, has every way), then run this script again:
   macOS:          brew tap azure/functions && brew install azure-functions-core-tools@4
   Ubuntu/Debian:  Microsoft's package repository (packages.microsoft.com), then sudo apt-get install azure-functions-core-tools-4
   Windows:        winget install Microsoft.Azure.FunctionsCoreTools   (or the MSI)
