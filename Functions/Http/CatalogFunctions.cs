@@ -1,5 +1,7 @@
+using FlexFunctions.Shared.ApiDocument;
 using FlexFunctions.Shared.Catalog;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.InputRules;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -10,6 +12,10 @@ namespace FlexFunctions.Functions.Http;
 public sealed class CatalogFunctions(CatalogReader reader, DependencyGuard guard)
 {
     [Function("CatalogList")]
+    [ApiOperation("Catalog", "List FlexShopper-eligible products from the cached catalog, a page at a time.", Guards = ApiGuards.Outage)]
+    [ApiParameter("pageSize", "Products per page (default 50).", Minimum = 1, Maximum = CatalogQuery.MaxPageSize)]
+    [ApiParameter("continuationToken", "The token from the previous page; absent for the first page.", Rule = nameof(FieldRules.Base64UrlToken))]
+    [ApiResponse(200, typeof(CatalogJson), nameof(CatalogJson.CatalogPage))]
     public Task<IActionResult> List(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/products")] HttpRequest request,
         CancellationToken cancellationToken) =>
@@ -24,6 +30,10 @@ public sealed class CatalogFunctions(CatalogReader reader, DependencyGuard guard
         }, cancellationToken);
 
     [Function("CatalogGetProduct")]
+    [ApiOperation("Catalog", "Get one cached product by SKU.", Guards = ApiGuards.Outage)]
+    [ApiParameter("sku", "The product's SKU.", Rule = nameof(FieldRules.Code))]
+    [ApiResponse(200, typeof(CatalogJson), nameof(CatalogJson.CatalogProduct))]
+    [ApiResponse(404, "ProductNotFound")]
     public Task<IActionResult> Get(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/products/{sku}")] HttpRequest request,
         string sku,
@@ -41,12 +51,17 @@ public sealed class CatalogFunctions(CatalogReader reader, DependencyGuard guard
         }, cancellationToken);
 
     [Function("CatalogStatus")]
+    [ApiOperation("Catalog", "When the catalog was last refreshed successfully, and the latest run.", Guards = ApiGuards.Outage)]
+    [ApiResponse(200, typeof(CatalogJson), nameof(CatalogJson.CatalogStatus))]
     public Task<IActionResult> Status(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/status")] HttpRequest request,
         CancellationToken cancellationToken) =>
         guard.RunAsync(async () => CatalogResponses.Status(await reader.GetStatusAsync(cancellationToken)), cancellationToken);
 
     [Function("CatalogLeaseSettings")]
+    [ApiOperation("Catalog", "Lease settings cached with the catalog: offer FlexShopper from minimumOrderValue (dollars).", Guards = ApiGuards.Outage)]
+    [ApiResponse(200, typeof(CatalogJson), nameof(CatalogJson.CachedLeaseSettings))]
+    [ApiResponse(503, "CatalogNotRefreshed: no successful refresh yet; see Retry-After")]
     public Task<IActionResult> LeaseSettings(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/lease-settings")] HttpRequest request,
         CancellationToken cancellationToken) =>

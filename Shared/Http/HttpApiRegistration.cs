@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using FlexFunctions.Shared.ApiDocument;
 using FlexFunctions.Shared.Applications;
 using FlexFunctions.Shared.CustomerAuth;
 using FlexFunctions.Shared.Idempotency;
@@ -43,6 +44,7 @@ internal static class HttpApiRegistration
         services.TryAddSingleton<ILeaseService, LeaseService>();
         services.TryAddSingleton<ApiEndpoint>();
         services.TryAddSingleton<DependencyGuard>();
+        services.TryAddSingleton<ServedApiDocument>();
         return services;
     }
 }

@@ -24,7 +24,7 @@ public sealed class AppSettingsAgreementTests
         "FUNCTIONS_WORKER_RUNTIME", // Flex Consumption takes it from functionAppConfig.runtime
     ];
 
-    /// <summary>Set in Azure only: the identity and telemetry wiring the platform needs.</summary>
+    /// <summary>Set in Azure only: the identity and telemetry wiring the platform needs (the sample may list them empty).</summary>
     private static readonly HashSet<string> AzureOnly =
     [
         "AZURE_CLIENT_ID",
@@ -42,7 +42,7 @@ public sealed class AppSettingsAgreementTests
         var connections = Connections(sample);
 
         var expectedInAzure = sample.Keys
-            .Where(k => !LocalOnly.Contains(k) && !connections.Contains(k))
+            .Where(k => !LocalOnly.Contains(k) && !AzureOnly.Contains(k) && !connections.Contains(k))
             .ToHashSet(StringComparer.Ordinal);
         var plainInAzure = template
             .Where(k => !AzureOnly.Contains(k) && !connections.Any(c => k.StartsWith(c + "__", StringComparison.Ordinal)))
