@@ -97,6 +97,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
 
             try
             {
+                await sessions.ReadyAsync().ConfigureAwait(false);
                 customer = sessions.Open(header);
             }
             catch (Exception ex) when (DependencyOutage.Is(ex, cancellationToken))
