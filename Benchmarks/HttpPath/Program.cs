@@ -71,6 +71,7 @@ var settings = new Dictionary<string, string?>
     ["WarehouseQueueName"] = run,
     ["Tables:RateLimits"] = run + "limits",
     ["Tables:Idempotency"] = run + "idem",
+    ["KeyedHashing:Secret"] = "benchmark-table-key-secret-0123456789",
 };
 var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging(l => l.SetMinimumLevel(LogLevel.Information));

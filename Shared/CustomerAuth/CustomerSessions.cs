@@ -26,12 +26,34 @@ public sealed class CustomerSessions
     private readonly ITimeLimitedDataProtector _protector;
     private readonly CustomerSessionOptions _options;
     private readonly TimeProvider _time;
+    private readonly KeyRingSeal _seal;
 
-    public CustomerSessions(IDataProtectionProvider provider, IOptions<CustomerSessionOptions> options, TimeProvider time)
+    public CustomerSessions(IDataProtectionProvider provider, IOptions<CustomerSessionOptions> options, TimeProvider time, KeyRingSeal seal)
     {
         _protector = provider.CreateProtector(Purpose).ToTimeLimitedDataProtector();
         _options = options.Value;
         _time = time;
+        _seal = seal;
+    }
+
+    /// <summary>
+    /// Reads the key ring's sealing secret before Data Protection needs it (it does so synchronously, and keeps a key it
+    /// failed to open as unusable): a vault that cannot be read throws here, an outage the caller answers with 503.
+    /// </summary>
+    public ValueTask PrepareAsync(CancellationToken cancellationToken = default) => _seal.PrepareAsync(cancellationToken);
+
+    /// <summary><see cref="PrepareAsync"/>, then <see cref="EnsureCanSeal"/>.</summary>
+    public async ValueTask EnsureCanSealAsync(CancellationToken cancellationToken = default)
+    {
+        await PrepareAsync(cancellationToken).ConfigureAwait(false);
+        EnsureCanSeal();
+    }
+
+    /// <summary><see cref="PrepareAsync"/>, then <see cref="Open"/>.</summary>
+    public async ValueTask<CustomerCredential?> OpenAsync(string? session, CancellationToken cancellationToken = default)
+    {
+        await PrepareAsync(cancellationToken).ConfigureAwait(false);
+        return Open(session);
     }
 
     public CustomerSession Seal(CustomerCredential credential)
