@@ -177,6 +177,7 @@ public sealed partial class StorageCleanup
         try
         {
             var keep = sweep.Keep is null ? [] : await sweep.Keep(table, cancellationToken).ConfigureAwait(false);
+            long sinceSaved = 0;
             await foreach (var page in table.QueryAsync<TableEntity>(filter, PageSize, ["PartitionKey", "RowKey"], cancellationToken).AsPages(pageSizeHint: PageSize).ConfigureAwait(false))
             {
                 progress.Scanned += page.Values.Count;
@@ -199,6 +200,15 @@ public sealed partial class StorageCleanup
                     if (rows.Count < partition.Count())
                     {
                         return new Stop(partition.Key);
+                    }
+
+                    // Resumable from the next partition; written once per batch's worth of deletes, not per partition
+                    // (a limit counter is a partition of its own).
+                    sinceSaved += gone;
+                    if (sinceSaved >= BatchSize)
+                    {
+                        await SaveCursorAsync(runs, sweep.Name, NextAfter(partition.Key), cancellationToken).ConfigureAwait(false);
+                        sinceSaved = 0;
                     }
                 }
 
@@ -226,6 +236,12 @@ public sealed partial class StorageCleanup
 
         return null;
     }
+
+    /// <summary>
+    /// A bound just past <paramref name="partition"/> for a resumed run's <c>ge</c>: keys hold no control characters,
+    /// so nothing sorts between a key and the key followed by a space.
+    /// </summary>
+    private static string NextAfter(string partition) => partition + " ";
 
     /// <summary>Deletes rows of one partition in transactions of up to 100; a row changed since it was read is left alone.</summary>
     private static async Task<long> DeleteAsync(TableClient table, IReadOnlyList<TableEntity> rows, CancellationToken cancellationToken)
