@@ -9,12 +9,23 @@ namespace FlexFunctions.Functions.Http;
 /// <summary>The storefront's read API over the refreshed catalog (function key); never calls FlexShopper.</summary>
 public sealed class CatalogFunctions(CatalogReader reader, DependencyGuard guard)
 {
+    /// <summary>
+    /// A page of products, or with <c>?sku=</c> one product: a SKU may hold any printable character, and a query value
+    /// reaches us whole under the real host, where an encoded <c>/</c> in the route form is decoded before routing (404).
+    /// </summary>
     [Function("CatalogList")]
     public Task<IActionResult> List(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/products")] HttpRequest request,
         CancellationToken cancellationToken) =>
         guard.RunAsync(async () =>
         {
+            if (request.Query.TryGetValue(CatalogQuery.SkuField, out var skus))
+            {
+                return request.Query.ContainsKey(CatalogQuery.PageSizeField) || request.Query.ContainsKey(CatalogQuery.ContinuationField) || skus.Count != 1
+                    ? Problems.Validation(CatalogQuery.SkuField, "Give one sku on its own: it reads one product; pageSize and continuationToken page the list.")
+                    : await OneAsync(skus[0] ?? string.Empty, cancellationToken);
+            }
+
             if (!CatalogQuery.TryParse(request.Query[CatalogQuery.PageSizeField], request.Query[CatalogQuery.ContinuationField], out var query, out var error))
             {
                 return Problems.Validation(error.Field, error.Message);
@@ -28,17 +39,20 @@ public sealed class CatalogFunctions(CatalogReader reader, DependencyGuard guard
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/products/{sku}")] HttpRequest request,
         string sku,
         CancellationToken cancellationToken) =>
-        guard.RunAsync(async () =>
-        {
-            if (CatalogKeys.Problem(sku) is { } problem)
-            {
-                return Problems.Validation("sku", problem);
-            }
+        guard.RunAsync(() => OneAsync(sku, cancellationToken), cancellationToken);
 
-            return await reader.FindAsync(sku, cancellationToken) is { } product
-                ? CatalogResponses.Product(product)
-                : Problems.Status(StatusCodes.Status404NotFound, "No FlexShopper-eligible product has this SKU.", code: "ProductNotFound");
-        }, cancellationToken);
+    // The same answer for the route form and the query form: one SKU rule, one lookup.
+    private async Task<IActionResult> OneAsync(string sku, CancellationToken cancellationToken)
+    {
+        if (CatalogKeys.Problem(sku) is { } problem)
+        {
+            return Problems.Validation(CatalogQuery.SkuField, problem);
+        }
+
+        return await reader.FindAsync(sku, cancellationToken) is { } product
+            ? CatalogResponses.Product(product)
+            : Problems.Status(StatusCodes.Status404NotFound, "No FlexShopper-eligible product has this SKU.", code: "ProductNotFound");
+    }
 
     [Function("CatalogStatus")]
     public Task<IActionResult> Status(
