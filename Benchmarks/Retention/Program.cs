@@ -1,9 +1,10 @@
 // Counts the rows of the app's tables that other benchmarks left (run them with FLEXFUNCTIONS_BENCH_KEEP_TABLES=1; each
 // prints "kept tables: Setting=name ..."), then runs the real storage cleanup (Shared/Retention) over them: once on
 // today's clock, which must delete nothing that is still live, and then with the clock moved past every retention,
-// run after run until a pass completes. Prints each table's rows before and after, and each run.
+// run after run until a pass completes, for each --ahead in turn (e.g. 31 days: the short-lived tables go, the ledger
+// stays; then 401 days: the ledger goes too). Prints each table's rows before and after, and each run.
 //
-//   dotnet run -c Release --project Benchmarks/Retention -- --storage "<connection string>" --tables "RateLimits=x Idempotency=y ..." [--ahead 401.00:00:00] [--max-rows-per-run 50000]
+//   dotnet run -c Release --project Benchmarks/Retention -- --storage "<connection string>" --tables "RateLimits=x Idempotency=y ..." [--ahead 31.00:00:00,401.00:00:00] [--max-rows-per-run 50000]
 using System.Diagnostics;
 using System.Globalization;
 using Azure;
@@ -13,7 +14,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 var storage = Arg("--storage") ?? Environment.GetEnvironmentVariable("FLEXFUNCTIONS_BENCH_STORAGE") ?? "UseDevelopmentStorage=true";
-var ahead = TimeSpan.Parse(Arg("--ahead") ?? "401.00:00:00", CultureInfo.InvariantCulture);
+var aheads = (Arg("--ahead") ?? "31.00:00:00,401.00:00:00").Split(',').Select(a => TimeSpan.Parse(a, CultureInfo.InvariantCulture)).ToList();
 var tables = (Arg("--tables") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
     .Select(pair => pair.Split('=', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
 var run = "retention" + Guid.NewGuid().ToString("N")[..8];
@@ -44,9 +45,13 @@ var cleanup = services.GetRequiredService<StorageCleanup>();
 await PrintCountsAsync("after the benchmarks");
 await CleanUntilDoneAsync("today's clock");
 await PrintCountsAsync("after a cleanup on today's clock");
-clock.Ahead = ahead;
-await CleanUntilDoneAsync($"clock moved {ahead.TotalDays:F0} days ahead");
-await PrintCountsAsync($"after the cleanup {ahead.TotalDays:F0} days later");
+foreach (var ahead in aheads)
+{
+    clock.Ahead = ahead;
+    await CleanUntilDoneAsync($"clock moved {ahead.TotalDays:F0} days ahead");
+    await PrintCountsAsync($"after the cleanup {ahead.TotalDays:F0} days later");
+}
+
 await client.DeleteTableAsync(run + "cleanup");
 
 async Task CleanUntilDoneAsync(string what)
