@@ -90,7 +90,13 @@ public sealed partial class StorageCleanup
         var runId = (DateTimeOffset.MaxValue.UtcTicks - started.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
         var cursor = await ReadCursorAsync(runs, cancellationToken).ConfigureAwait(false);
         var sweeps = _sweeps.For(started);
-        var startAt = Math.Max(0, sweeps.FindIndex(s => s.Name == cursor.Table));
+        var startAt = sweeps.FindIndex(s => s.Name == cursor.Table);
+        if (startAt < 0)
+        {
+            // No resume point, or one in a table no longer swept (the key ring table unset since): a fresh pass.
+            (startAt, cursor) = (0, (null, null));
+        }
+
         var resumedFrom = cursor.Table is null ? null : cursor.Table + (cursor.Partition is null ? "" : "/" + cursor.Partition);
         var run = new CleanupRun { RunId = runId, StartedAt = started, Outcome = CleanupOutcome.Running, ResumedFrom = resumedFrom };
         await SaveRunAsync(runs, run, cancellationToken).ConfigureAwait(false);
