@@ -116,6 +116,7 @@ var tableNames = {
   RateLimits: 'ratelimits'
   PlatformDeliveries: 'platformdeliveries'
   ShopifyOrders: 'shopifyorders'
+  StorageCleanup: 'storagecleanup'
 }
 // Data Protection key ring that seals customer sessions across instances (CustomerSession__KeyRingTable).
 var keyRingTableName = 'dataprotectionkeys'

@@ -114,9 +114,16 @@ foreach (var size in sizes)
     }
     finally
     {
-        foreach (var name in new[] { catalogTable, runsTable, naiveTable })
+        // FLEXFUNCTIONS_BENCH_KEEP_TABLES=1 leaves the app's tables for Benchmarks/Retention to count and clean up.
+        var keep = Environment.GetEnvironmentVariable("FLEXFUNCTIONS_BENCH_KEEP_TABLES") == "1";
+        foreach (var name in keep ? [naiveTable] : new[] { catalogTable, runsTable, naiveTable })
         {
             await tables.DeleteTableAsync(name);
+        }
+
+        if (keep)
+        {
+            Console.WriteLine($"kept tables: Catalog={catalogTable} CatalogRuns={runsTable}");
         }
 
         await services.DisposeAsync();

@@ -212,9 +212,16 @@ await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async _ =>
 }));
 var floorPerEvent = floorClock.Elapsed.TotalMilliseconds / floorCount;
 
-foreach (var name in new[] { "ledger", "failed", "floor" })
+// FLEXFUNCTIONS_BENCH_KEEP_TABLES=1 leaves the app's tables for Benchmarks/Retention to count and clean up.
+var keepTables = Environment.GetEnvironmentVariable("FLEXFUNCTIONS_BENCH_KEEP_TABLES") == "1";
+foreach (var name in keepTables ? ["floor"] : new[] { "ledger", "failed", "floor" })
 {
     await tables.DeleteTableAsync(run + name);
+}
+
+if (keepTables)
+{
+    Console.WriteLine($"kept tables: ConfirmationLedger={run}ledger FailedEvents={run}failed");
 }
 
 var perDelivery = elapsed.TotalMilliseconds / Math.Max(1, deliveries.Length - remaining);

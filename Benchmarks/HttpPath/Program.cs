@@ -71,6 +71,7 @@ var settings = new Dictionary<string, string?>
     ["WarehouseQueueName"] = run,
     ["Tables:RateLimits"] = run + "limits",
     ["Tables:Idempotency"] = run + "idem",
+    ["KeyedHashing:Secret"] = "benchmark-table-key-secret-0123456789",
 };
 var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging(l => l.SetMinimumLevel(LogLevel.Information));
@@ -173,6 +174,12 @@ async Task PlainLease()
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"HTTP-path benchmark: {seconds:F0} s per measurement after {warmup:F0} s warm-up, {Environment.ProcessorCount} cores, storage {(storage.Contains("UseDevelopmentStorage", StringComparison.Ordinal) ? "Azurite" : "custom")}, tracing {(args.Contains("--no-tracing") ? "off" : "on")}, upstream delay {upstreamDelay.TotalMilliseconds:F0} ms, storage delay {storageDelay.TotalMilliseconds:F0} ms"));
+if (Environment.GetEnvironmentVariable("FLEXFUNCTIONS_BENCH_KEEP_TABLES") == "1")
+{
+    // This benchmark never deletes its tables; named here for Benchmarks/Retention to count and clean up.
+    Console.WriteLine($"kept tables: RateLimits={run}limits Idempotency={run}idem");
+}
+
 Console.WriteLine("| Function | Concurrency | Function rps | p50 ms | p99 ms | Plain HttpClient rps | p50 ms | p99 ms | p50 ratio | Added at p50 | Added at p50 ms |");
 Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 foreach (var (name, function, floor) in new (string, Func<Task>, Func<Task>)[]

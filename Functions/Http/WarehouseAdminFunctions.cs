@@ -43,7 +43,7 @@ public sealed class WarehouseAdminFunctions(FailedEventReplayer replayer, Depend
         CancellationToken cancellationToken) =>
         guard.RunAsync(async () =>
         {
-            if (FieldErrors.Problem((nameof(kind), kind, FailedEventKinds.Rule, true), (nameof(id), id, FailedEventKinds.IdRule, true)) is { } bad)
+            if (FieldErrors.Problem((nameof(kind), kind, FailedEventKinds.Rule, true), (nameof(id), id, FailedEventKinds.IdRuleFor(kind), true)) is { } bad)
             {
                 return bad;
             }

@@ -26,13 +26,37 @@ public sealed class CustomerSessions
     private readonly ITimeLimitedDataProtector _protector;
     private readonly CustomerSessionOptions _options;
     private readonly TimeProvider _time;
+    private readonly KeyRingSeal _seal;
     private Task? _loaded;
 
-    public CustomerSessions(IDataProtectionProvider provider, IOptions<CustomerSessionOptions> options, TimeProvider time)
+    public CustomerSessions(IDataProtectionProvider provider, IOptions<CustomerSessionOptions> options, TimeProvider time, KeyRingSeal seal)
     {
         _protector = provider.CreateProtector(Purpose).ToTimeLimitedDataProtector();
         _options = options.Value;
         _time = time;
+        _seal = seal;
+    }
+
+    /// <summary>
+    /// Reads the key ring's sealing secret before Data Protection needs it (it does so synchronously, and keeps a key it
+    /// failed to open as unusable): a vault that cannot be read throws here, an outage the caller answers with 503.
+    /// </summary>
+    public ValueTask PrepareAsync(CancellationToken cancellationToken = default) => _seal.PrepareAsync(cancellationToken);
+
+    /// <summary><see cref="PrepareAsync"/> and <see cref="ReadyAsync"/>, then <see cref="EnsureCanSeal"/>.</summary>
+    public async ValueTask EnsureCanSealAsync(CancellationToken cancellationToken = default)
+    {
+        await PrepareAsync(cancellationToken).ConfigureAwait(false);
+        await ReadyAsync().ConfigureAwait(false);
+        EnsureCanSeal();
+    }
+
+    /// <summary><see cref="PrepareAsync"/> and <see cref="ReadyAsync"/>, then <see cref="Open"/>.</summary>
+    public async ValueTask<CustomerCredential?> OpenAsync(string? session, CancellationToken cancellationToken = default)
+    {
+        await PrepareAsync(cancellationToken).ConfigureAwait(false);
+        await ReadyAsync().ConfigureAwait(false);
+        return Open(session);
     }
 
     public CustomerSession Seal(CustomerCredential credential)
@@ -82,13 +106,6 @@ public sealed class CustomerSessions
         }
 
         return loaded;
-    }
-
-    /// <summary><see cref="EnsureCanSeal"/> once the key ring is loaded (<see cref="ReadyAsync"/>).</summary>
-    public async Task EnsureCanSealAsync()
-    {
-        await ReadyAsync().ConfigureAwait(false);
-        EnsureCanSeal();
     }
 
     /// <summary>The credential inside <paramref name="session"/>, or null when it is forged, altered, expired or unreadable.</summary>

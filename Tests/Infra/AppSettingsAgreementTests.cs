@@ -21,6 +21,8 @@ public sealed class AppSettingsAgreementTests
         "StandardWebhooks__Secret", // ... and the store platforms' secrets
         "Shopify__Secret",
         "WooCommerce__Secret",
+        "KeyedHashing__Secret", // Azure reads the table key secret ...
+        "CustomerSession__KeyRingSecret", // ... and the key ring's sealing secret from Key Vault
         "FUNCTIONS_WORKER_RUNTIME", // Flex Consumption takes it from functionAppConfig.runtime
     ];
 

@@ -25,8 +25,8 @@ public sealed partial class SettingsTableTests
     /// <summary>Keys the libraries read for themselves (logging levels, OpenTelemetry's own variables): not ours to list.</summary>
     private static readonly string[] LibraryPrefixes = ["Logging", "OTEL_", "OpenTelemetry", "AzureFunctionsJobHost", "Azure__", "AZURE_", "ReadOnlyDataProtectionKeyDirectory"];
 
-    /// <summary>Bound, but replaced before use: the timer's own setting, CatalogRefreshSchedule, is the one to set.</summary>
-    private static readonly string[] Overwritten = ["Catalog__Schedule"];
+    /// <summary>Bound, but replaced before use: the timers' own settings, CatalogRefreshSchedule and StorageCleanupSchedule, are the ones to set.</summary>
+    private static readonly string[] Overwritten = ["Catalog__Schedule", "StorageCleanup__Schedule"];
 
     [Fact]
     public void Every_setting_the_code_reads_is_in_the_sample_and_every_sample_setting_is_read()

@@ -60,7 +60,8 @@ public sealed class KeyVaultOutageTests(ITestOutputHelper output) : IDisposable
         RouteSweep.AssertAnswers(answers, probes, Needs.ApiKey | Needs.PlatformSecret, readiness: 503, "Key Vault 503 with nothing cached");
         Assert.Equal(requestsBefore, emulator.State.Requests.Count);
         Assert.DoesNotContain(answers, a => a.Code == "KeyVersionUnavailable");
-        Assert.All(answers.Where(a => probes.TryGetValue(a.Function, out var p) && p.Needs.HasFlag(Needs.Sessions)), a => Assert.Equal("ApiKeyUnavailable", a.Code));
+        // A session cannot even be opened: the key ring's sealing secret is in the same vault (503, the session stays valid).
+        Assert.All(answers.Where(a => probes.TryGetValue(a.Function, out var p) && p.Needs.HasFlag(Needs.Sessions)), a => Assert.Equal("DependencyUnavailable", a.Code));
 
         // 3. The same with signatures required: the signing secret cannot be read either, so every store and customer
         // route answers 503 before doing anything.
@@ -87,8 +88,9 @@ public sealed class KeyVaultOutageTests(ITestOutputHelper output) : IDisposable
     [Theory]
     [InlineData("deleted", 401, "KeyVersionUnavailable")]
     [InlineData("disabled", 401, "KeyVersionUnavailable")]
-    [InlineData("our identity refused", 503, "ApiKeyUnavailable")]
-    [InlineData("down", 503, "ApiKeyUnavailable")]
+    // The session is opened first, with the key ring's sealing secret from the same vault: 503, the session stays valid.
+    [InlineData("our identity refused", 503, "DependencyUnavailable")]
+    [InlineData("down", 503, "DependencyUnavailable")]
     public async Task Only_a_key_version_the_vault_says_is_gone_sends_the_customer_to_log_in_again(string vault, int status, string code)
     {
         _vault.Serve(ApiKeyName, "v1", RunningEmulator.Key);
@@ -120,6 +122,9 @@ public sealed class KeyVaultOutageTests(ITestOutputHelper output) : IDisposable
 
     private Dictionary<string, string?> Settings(RunningEmulator emulator)
     {
+        // The app's own secrets live in the same vault: the table key and the key ring's sealing secret.
+        _vault.Serve("TableKeySecret", "h1", "vault-table-key-secret-0123456789abcdef");
+        _vault.Serve("SessionKeyRingSecret", "r1", "vault-key-ring-secret-0123456789abcdefgh");
         var settings = emulator.AppSettings();
         settings.Remove("FlexShopper:ApiKey");
         settings["KeyVault:VaultUri"] = _vault.VaultUri.ToString();
