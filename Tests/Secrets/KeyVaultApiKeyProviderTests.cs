@@ -89,11 +89,23 @@ public sealed class KeyVaultApiKeyProviderTests
         LatestIs("key-one", "v1");
         var provider = CreateProvider();
         var rejected = await provider.GetCurrentAsync();
-        LatestIs("key-two", "v2");
-        _latestCalls = 0;
         _time.Advance(TimeSpan.FromSeconds(11));
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => provider.RefreshAfterRejectionAsync(rejected).AsTask()));
+        // The vault's answer is held until every caller has started: all 20 are then in flight together, so a
+        // refresh without the single-flight gate (or without its re-check) reads the vault once per caller.
+        var vaultAnswer = new TaskCompletionSource<Response<KeyVaultSecret>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _latestCalls = 0;
+        _vault.Setup(v => v.GetSecretAsync(SecretName, null, It.IsAny<CancellationToken>()))
+            .Returns(() =>
+            {
+                Interlocked.Increment(ref _latestCalls);
+                return vaultAnswer.Task;
+            });
+        var calls = Enumerable.Range(0, 20).Select(_ => provider.RefreshAfterRejectionAsync(rejected).AsTask()).ToList();
+        Assert.All(calls, c => Assert.False(c.IsCompleted)); // all waiting: on the vault or on the one read in progress
+
+        vaultAnswer.SetResult(Secret("key-two", "v2"));
+        var results = await Task.WhenAll(calls);
 
         Assert.All(results, k => Assert.Equal("v2", k.Version));
         Assert.Equal(1, _latestCalls);
