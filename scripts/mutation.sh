@@ -15,10 +15,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # "no coverage" and counts against the score, so a folder's filter must name every test meant to guard it.
 declare -A tests=(
   [Confirmations]="FullyQualifiedName~FlexFunctions.Tests.Confirmations."
-  [Idempotency]="FullyQualifiedName~FlexFunctions.Tests.Http.IdempotencyTests|FullyQualifiedName~FlexFunctions.Tests.Http.OutcomeUnknownTests|FullyQualifiedName~FlexFunctions.Tests.KeyedHashing."
+  [Idempotency]="FullyQualifiedName~FlexFunctions.Tests.Idempotency.|FullyQualifiedName~FlexFunctions.Tests.Http.IdempotencyTests|FullyQualifiedName~FlexFunctions.Tests.Http.OutcomeUnknownTests|FullyQualifiedName~FlexFunctions.Tests.KeyedHashing."
   [Secrets]="FullyQualifiedName~FlexFunctions.Tests.Secrets.|FullyQualifiedName~FlexFunctions.Tests.FlexShopper.KeyHandlingTests|FullyQualifiedName~FlexFunctions.Tests.Http.SessionAndSecretTests|FullyQualifiedName~FlexFunctions.Tests.Http.WebhookSignatureTests|FullyQualifiedName~FlexFunctions.Tests.StorePlatforms.StandardWebhookTests"
   [AbuseLimits]="FullyQualifiedName~FlexFunctions.Tests.AbuseLimits.|FullyQualifiedName~FlexFunctions.Tests.KeyedHashing."
-  [CustomerAuth]="FullyQualifiedName~FlexFunctions.Tests.Http.SessionAndSecretTests|FullyQualifiedName~FlexFunctions.Tests.Http.SealedKeyRingTests|FullyQualifiedName~FlexFunctions.Tests.Http.JourneyTests|FullyQualifiedName~FlexFunctions.Tests.KeyedHashing."
+  [CustomerAuth]="FullyQualifiedName~FlexFunctions.Tests.Http.SessionAndSecretTests|FullyQualifiedName~FlexFunctions.Tests.Http.SealedKeyRingTests|FullyQualifiedName~FlexFunctions.Tests.Http.JourneyTests|FullyQualifiedName~FlexFunctions.Tests.Http.OutcomeUnknownTests|FullyQualifiedName~FlexFunctions.Tests.AbuseLimits.LoginLimitTests|FullyQualifiedName~FlexFunctions.Tests.KeyedHashing."
   [Webhooks]="FullyQualifiedName~FlexFunctions.Tests.Http.WebhookSignatureTests|FullyQualifiedName~FlexFunctions.Tests.Http.SessionAndSecretTests|FullyQualifiedName~FlexFunctions.Tests.StorePlatforms.StandardWebhookTests"
 )
 all=(Confirmations Idempotency Secrets AbuseLimits CustomerAuth Webhooks)
