@@ -179,18 +179,39 @@ public sealed partial class CatalogRefresher
 
         LogUpstreamDone(_logger, runId, counters.Pages, (_time.GetUtcNow() - upstreamStarted).TotalMilliseconds);
 
-        // The upstream pass is complete: only now may rows be written or deleted.
+        // The upstream pass is complete: only now may rows be written or deleted. An empty table (the first refresh)
+        // is seen with one request instead of a query per partition.
+        var empty = await IsEmptyAsync(cancellationToken).ConfigureAwait(false);
         await Parallel.ForEachAsync(Enumerable.Range(0, CatalogKeys.PartitionCount),
             new ParallelOptions { MaxDegreeOfParallelism = _options.WriteConcurrency, CancellationToken = cancellationToken },
             async (partition, ct) =>
             {
-                await WritePartitionAsync(runId, partition, spill, counters, ct).ConfigureAwait(false);
+                await WritePartitionAsync(runId, partition, spill, counters, empty, ct).ConfigureAwait(false);
                 await keeper.KeepAsync(ct).ConfigureAwait(false);
             }).ConfigureAwait(false);
         return settings;
     }
 
-    private async Task WritePartitionAsync(string runId, int partition, CatalogSpill spill, Counters counters, CancellationToken cancellationToken)
+    private async Task<bool> IsEmptyAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var page in _catalog.QueryAsync<TableEntity>(filter: (string?)null, maxPerPage: 1, select: CompareColumns, cancellationToken: cancellationToken)
+                           .AsPages().ConfigureAwait(false))
+        {
+            if (page.Values.Count > 0)
+            {
+                return false;
+            }
+
+            if (page.ContinuationToken is null)
+            {
+                return true;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task WritePartitionAsync(string runId, int partition, CatalogSpill spill, Counters counters, bool tableEmpty, CancellationToken cancellationToken)
     {
         var partitionKey = CatalogKeys.PartitionName(partition);
         var upstream = new Dictionary<string, SpilledProduct>(StringComparer.Ordinal);
@@ -207,7 +228,9 @@ public sealed partial class CatalogRefresher
         Interlocked.Add(ref counters.Seen, upstream.Count);
         using var batch = new Batch(_transactions.Begin(_catalog.Name, partitionKey), counters, runId);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}");
-        await foreach (var row in _catalog.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: CompareColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+        var stored = tableEmpty ? AsyncEnumerable.Empty<TableEntity>()
+            : _catalog.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: CompareColumns, cancellationToken: cancellationToken);
+        await foreach (var row in stored.ConfigureAwait(false))
         {
             if (!upstream.Remove(row.RowKey, out var product))
             {
