@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace FlexShopper.Emulator;
 
-// The v3 wire shapes, written from shared/flexshopper-api-notes.md independently of the app's client models.
+// The v3 wire shapes, written from docs/flexshopper-api.md independently of the app's client models.
 // Where the notes mark a shape as inferred, the emulator follows the app's FlexShopperPaths choices.
 
 /// <summary><c>{"data": ...}</c>, the success envelope.</summary>

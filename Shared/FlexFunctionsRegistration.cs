@@ -5,7 +5,9 @@ using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.Health;
 using FlexFunctions.Shared.Http;
 using FlexFunctions.Shared.InputRules;
+using FlexFunctions.Shared.KeyedHashing;
 using FlexFunctions.Shared.Observability;
+using FlexFunctions.Shared.Retention;
 using FlexFunctions.Shared.Secrets;
 using FlexFunctions.Shared.Storage;
 using FlexFunctions.Shared.StorePlatforms;
@@ -23,6 +25,7 @@ public static class FlexFunctionsRegistration
         services.AddFlexShopperClient(configuration);
         services.AddApiKeyProvider(configuration);
         services.AddStorageClients(configuration);
+        services.AddKeyedHashing(configuration);
         // Capabilities register themselves below, one line each.
         services.AddInputRules(configuration);
         services.AddWarehouseConfirmations(configuration);
@@ -31,6 +34,7 @@ public static class FlexFunctionsRegistration
         services.AddReadinessChecks(configuration);
         services.AddAbuseLimits(configuration);
         services.AddStorePlatforms(configuration);
+        services.AddStorageCleanup(configuration);
         return services;
     }
 }

@@ -50,7 +50,7 @@ param warehouseSenderPrincipalType string = ''
 @description('Refuse every HTTP call without a valid X-FlexFunctions-Signature (secret WebhookSigningSecret in Key Vault). On by default; the app settings are replaced on every provision, so change it here, not in the portal.')
 param requireWebhookSignature bool = true
 
-@description('Which Shopify order field is the FlexShopper transaction id the store leased with: id, name (e.g. #1001) or note:<note attribute name>.')
+@description('Which Shopify order field is the FlexShopper transaction id the store leased with: id, name (the order name without its #: #1001 gives 1001) or note:<note attribute name>.')
 param shopifyTransactionId string = 'id'
 
 @description('The one shop (my-store.myshopify.com) whose webhooks are served; empty serves any shop signing with the secret.')
@@ -116,6 +116,7 @@ var tableNames = {
   RateLimits: 'ratelimits'
   PlatformDeliveries: 'platformdeliveries'
   ShopifyOrders: 'shopifyorders'
+  StorageCleanup: 'storagecleanup'
 }
 // Data Protection key ring that seals customer sessions across instances (CustomerSession__KeyRingTable).
 var keyRingTableName = 'dataprotectionkeys'

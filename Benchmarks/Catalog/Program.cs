@@ -94,9 +94,16 @@ foreach (var upstreamDelay in common.UpstreamDelaysMs)
             finally
             {
                 roundTrips.Latency = TimeSpan.Zero;
-                foreach (var name in names)
+                // FLEXFUNCTIONS_BENCH_KEEP_TABLES=1 leaves the app's tables for Benchmarks/Retention to count and clean up.
+                var keep = Environment.GetEnvironmentVariable("FLEXFUNCTIONS_BENCH_KEEP_TABLES") == "1";
+                foreach (var name in keep ? [names[2]] : names)
                 {
                     await tables.DeleteTableAsync(name);
+                }
+
+                if (keep)
+                {
+                    Console.WriteLine($"kept tables: Catalog={names[0]} CatalogRuns={names[1]}");
                 }
 
                 roundTrips.Latency = TimeSpan.FromMilliseconds(latency);

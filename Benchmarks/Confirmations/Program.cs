@@ -271,9 +271,16 @@ async Task<(double PerUniqueMs, double Ratio, bool Correct)> RunAsync(int events
     finally
     {
         var cleanup = new TableServiceClient(storage);
-        foreach (var name in new[] { "ledger", "failed", "floor" })
+        // FLEXFUNCTIONS_BENCH_KEEP_TABLES=1 leaves the app's tables for Benchmarks/Retention to count and clean up.
+        var keep = Environment.GetEnvironmentVariable("FLEXFUNCTIONS_BENCH_KEEP_TABLES") == "1";
+        foreach (var name in keep ? ["floor"] : new[] { "ledger", "failed", "floor" })
         {
             await cleanup.DeleteTableAsync(run + name);
+        }
+
+        if (keep)
+        {
+            Console.WriteLine($"kept tables: ConfirmationLedger={run}ledger FailedEvents={run}failed");
         }
 
         foreach (var provider in providers)

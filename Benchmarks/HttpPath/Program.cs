@@ -59,6 +59,7 @@ var settings = new Dictionary<string, string?>
     ["WarehouseQueueName"] = run,
     ["Tables:RateLimits"] = run + "limits",
     ["Tables:Idempotency"] = run + "idem",
+    ["KeyedHashing:Secret"] = "benchmark-table-key-secret-0123456789",
 };
 var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging(l => l.SetMinimumLevel(LogLevel.Information));
@@ -175,6 +176,22 @@ Console.WriteLine();
 Console.Write(table);
 Console.WriteLine();
 loads.ForEach(Console.WriteLine);
+
+// FLEXFUNCTIONS_BENCH_KEEP_TABLES=1 leaves the app's tables for Benchmarks/Retention to count and clean up.
+if (Environment.GetEnvironmentVariable("FLEXFUNCTIONS_BENCH_KEEP_TABLES") == "1")
+{
+    Console.WriteLine($"kept tables: RateLimits={run}limits Idempotency={run}idem");
+}
+else
+{
+    roundTrips.Latency = TimeSpan.Zero;
+    var cleanup = provider.GetRequiredService<Azure.Data.Tables.TableServiceClient>();
+    foreach (var name in new[] { "limits", "idem" })
+    {
+        await cleanup.DeleteTableAsync(run + name);
+    }
+}
+
 return 0;
 
 async Task<Result> Measure(Func<Task> operation, int concurrency, bool observe)

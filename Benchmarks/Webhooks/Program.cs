@@ -130,8 +130,16 @@ async Task RunAsync(double latency, int concurrency)
         roundTrips.Latency = TimeSpan.Zero;
         await queue.DeleteIfExistsAsync();
         var tables = new TableServiceClient(storage);
-        await tables.DeleteTableAsync(run + "deliveries");
-        await tables.DeleteTableAsync(run + "failed");
+        // FLEXFUNCTIONS_BENCH_KEEP_TABLES=1 leaves the app's tables for Benchmarks/Retention to count and clean up.
+        if (Environment.GetEnvironmentVariable("FLEXFUNCTIONS_BENCH_KEEP_TABLES") == "1")
+        {
+            Console.WriteLine($"kept tables: PlatformDeliveries={run}deliveries FailedEvents={run}failed");
+        }
+        else
+        {
+            await tables.DeleteTableAsync(run + "deliveries");
+            await tables.DeleteTableAsync(run + "failed");
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+using FlexFunctions.Shared.ApiDocument;
 using FlexFunctions.Shared.Catalog;
 using FlexFunctions.Shared.Http;
 using Microsoft.AspNetCore.Http;
@@ -10,6 +11,10 @@ namespace FlexFunctions.Functions.Http;
 public sealed class CatalogAdminFunctions(CatalogRefresher refresher, DependencyGuard guard)
 {
     [Function("CatalogRefreshNow")]
+    [ApiOperation("Admin", "Refresh the catalog now and return the run.", Guards = ApiGuards.Outage)]
+    [ApiResponse(200, typeof(CatalogJson), nameof(CatalogJson.CatalogRun))]
+    [ApiResponse(409, "RefreshInProgress")]
+    [ApiResponse(502, "RefreshFailed: the previous catalog is unchanged")]
     public Task<IActionResult> RefreshNow(
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "v1/admin/catalog/refresh")] HttpRequest request,
         CancellationToken cancellationToken) =>

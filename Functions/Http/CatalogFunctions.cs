@@ -1,5 +1,7 @@
+using FlexFunctions.Shared.ApiDocument;
 using FlexFunctions.Shared.Catalog;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.InputRules;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -9,12 +11,27 @@ namespace FlexFunctions.Functions.Http;
 /// <summary>The storefront's read API over the refreshed catalog (function key); never calls FlexShopper.</summary>
 public sealed class CatalogFunctions(CatalogReader reader, DependencyGuard guard)
 {
+    /// <summary>
+    /// A page of products, or with <c>?sku=</c> one product: a SKU may hold any printable character, and a query value
+    /// reaches us whole under the real host, where an encoded <c>/</c> in the route form is decoded before routing (404).
+    /// </summary>
     [Function("CatalogList")]
+    [ApiOperation("Catalog", "List FlexShopper-eligible products from the cached catalog, a page at a time.", Guards = ApiGuards.Outage)]
+    [ApiParameter("pageSize", "Products per page (default 50).", Minimum = 1, Maximum = CatalogQuery.MaxPageSize)]
+    [ApiParameter("continuationToken", "The token from the previous page; absent for the first page.", Rule = nameof(FieldRules.Base64UrlToken))]
+    [ApiResponse(200, typeof(CatalogJson), nameof(CatalogJson.CatalogPage))]
     public Task<IActionResult> List(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/products")] HttpRequest request,
         CancellationToken cancellationToken) =>
         guard.RunAsync(async () =>
         {
+            if (request.Query.TryGetValue(CatalogQuery.SkuField, out var skus))
+            {
+                return request.Query.ContainsKey(CatalogQuery.PageSizeField) || request.Query.ContainsKey(CatalogQuery.ContinuationField) || skus.Count != 1
+                    ? Problems.Validation(CatalogQuery.SkuField, "Give one sku on its own: it reads one product; pageSize and continuationToken page the list.")
+                    : await OneAsync(skus[0] ?? string.Empty, cancellationToken);
+            }
+
             if (!CatalogQuery.TryParse(request.Query[CatalogQuery.PageSizeField], request.Query[CatalogQuery.ContinuationField], out var query, out var error))
             {
                 return Problems.Validation(error.Field, error.Message);
@@ -24,29 +41,41 @@ public sealed class CatalogFunctions(CatalogReader reader, DependencyGuard guard
         }, cancellationToken);
 
     [Function("CatalogGetProduct")]
+    [ApiOperation("Catalog", "Get one cached product by SKU.", Guards = ApiGuards.Outage)]
+    [ApiParameter("sku", "The product's SKU.", Rule = nameof(FieldRules.Code))]
+    [ApiResponse(200, typeof(CatalogJson), nameof(CatalogJson.CatalogProduct))]
+    [ApiResponse(404, "ProductNotFound")]
     public Task<IActionResult> Get(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/products/{sku}")] HttpRequest request,
         string sku,
         CancellationToken cancellationToken) =>
-        guard.RunAsync(async () =>
-        {
-            if (CatalogKeys.Problem(sku) is { } problem)
-            {
-                return Problems.Validation("sku", problem);
-            }
+        guard.RunAsync(() => OneAsync(sku, cancellationToken), cancellationToken);
 
-            return await reader.FindAsync(sku, cancellationToken) is { } product
-                ? CatalogResponses.Product(product)
-                : Problems.Status(StatusCodes.Status404NotFound, "No FlexShopper-eligible product has this SKU.", code: "ProductNotFound");
-        }, cancellationToken);
+    // The same answer for the route form and the query form: one SKU rule, one lookup.
+    private async Task<IActionResult> OneAsync(string sku, CancellationToken cancellationToken)
+    {
+        if (CatalogKeys.Problem(sku) is { } problem)
+        {
+            return Problems.Validation(CatalogQuery.SkuField, problem);
+        }
+
+        return await reader.FindAsync(sku, cancellationToken) is { } product
+            ? CatalogResponses.Product(product)
+            : Problems.Status(StatusCodes.Status404NotFound, "No FlexShopper-eligible product has this SKU.", code: "ProductNotFound");
+    }
 
     [Function("CatalogStatus")]
+    [ApiOperation("Catalog", "When the catalog was last refreshed successfully, and the latest run.", Guards = ApiGuards.Outage)]
+    [ApiResponse(200, typeof(CatalogJson), nameof(CatalogJson.CatalogStatus))]
     public Task<IActionResult> Status(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/status")] HttpRequest request,
         CancellationToken cancellationToken) =>
         guard.RunAsync(async () => CatalogResponses.Status(await reader.GetStatusAsync(cancellationToken)), cancellationToken);
 
     [Function("CatalogLeaseSettings")]
+    [ApiOperation("Catalog", "Lease settings cached with the catalog: offer FlexShopper from minimumOrderValue (dollars).", Guards = ApiGuards.Outage)]
+    [ApiResponse(200, typeof(CatalogJson), nameof(CatalogJson.CachedLeaseSettings))]
+    [ApiResponse(503, "CatalogNotRefreshed: no successful refresh yet; see Retry-After")]
     public Task<IActionResult> LeaseSettings(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/lease-settings")] HttpRequest request,
         CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using FlexFunctions.Shared.ApiDocument;
 using FlexFunctions.Shared.Health;
 using FlexFunctions.Shared.Http;
 using Microsoft.AspNetCore.Http;
@@ -13,6 +14,8 @@ public sealed class HealthFunctions(HealthReporter health)
     public const string ReadyName = "HealthReady";
 
     [Function(LiveName)]
+    [ApiOperation("Health", "Liveness: the worker answers; touches no dependency.")]
+    [ApiResponse(200, typeof(HealthJson), nameof(HealthJson.LivenessReport))]
     public IActionResult Live(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/health/live")] HttpRequest request)
     {
@@ -21,6 +24,9 @@ public sealed class HealthFunctions(HealthReporter health)
     }
 
     [Function(ReadyName)]
+    [ApiOperation("Health", "Readiness: Key Vault, tables, the warehouse queue and FlexShopper, each checked.")]
+    [ApiResponse(200, typeof(HealthJson), nameof(HealthJson.ReadinessReport))]
+    [ApiResponse(503, typeof(HealthJson), nameof(HealthJson.ReadinessReport), Description = "A part is unhealthy; see Retry-After")]
     public async Task<IActionResult> Ready(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/health/ready")] HttpRequest request,
         CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using FlexFunctions.Shared.ApiDocument;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.Http;
 using FlexFunctions.Shared.InputRules;
@@ -16,6 +17,9 @@ public sealed class WarehouseAdminFunctions(FailedEventReplayer replayer, Depend
     public const string ReplayAllName = "WarehouseFailedEventsReplayAll";
 
     [Function(ListName)]
+    [ApiOperation("Admin", "List failed, poisoned, review and skipped warehouse events with their reasons.", Guards = ApiGuards.Outage)]
+    [ApiParameter("kind", "Only events of this kind.", RuleOwner = typeof(FailedEventKinds), Rule = nameof(FailedEventKinds.Rule))]
+    [ApiResponse(200, typeof(ConfirmationsJson), nameof(ConfirmationsJson.FailedEventList))]
     public Task<IActionResult> List(
         [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "v1/admin/warehouse-events/failed")] HttpRequest request,
         CancellationToken cancellationToken)
@@ -27,6 +31,11 @@ public sealed class WarehouseAdminFunctions(FailedEventReplayer replayer, Depend
     }
 
     [Function(ReplayOneName)]
+    [ApiOperation("Admin", "Put one failed event back on the live queue.", Guards = ApiGuards.Outage)]
+    [ApiParameter("kind", "The event's kind.", RuleOwner = typeof(FailedEventKinds), Rule = nameof(FailedEventKinds.Rule))]
+    [ApiParameter("id", "The event's id as the list shows it.", RuleOwner = typeof(FailedEventKinds), Rule = nameof(FailedEventKinds.IdRule))]
+    [ApiResponse(200, typeof(ConfirmationsJson), nameof(ConfirmationsJson.ReplayReport))]
+    [ApiResponse(404, "No such failed event")]
     public Task<IActionResult> ReplayOne(
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "v1/admin/warehouse-events/failed/{kind}/{id}/replay")] HttpRequest request,
         string kind,
@@ -34,7 +43,7 @@ public sealed class WarehouseAdminFunctions(FailedEventReplayer replayer, Depend
         CancellationToken cancellationToken) =>
         guard.RunAsync(async () =>
         {
-            if (FieldErrors.Problem((nameof(kind), kind, FailedEventKinds.Rule, true), (nameof(id), id, FailedEventKinds.IdRule, true)) is { } bad)
+            if (FieldErrors.Problem((nameof(kind), kind, FailedEventKinds.Rule, true), (nameof(id), id, FailedEventKinds.IdRuleFor(kind), true)) is { } bad)
             {
                 return bad;
             }
@@ -46,6 +55,9 @@ public sealed class WarehouseAdminFunctions(FailedEventReplayer replayer, Depend
         }, cancellationToken);
 
     [Function(ReplayAllName)]
+    [ApiOperation("Admin", "Replay every failed and poisoned event (skipped ones with ?kind=skipped).", Guards = ApiGuards.Outage)]
+    [ApiParameter("kind", "Only events of this kind.", RuleOwner = typeof(FailedEventKinds), Rule = nameof(FailedEventKinds.Rule))]
+    [ApiResponse(200, typeof(ConfirmationsJson), nameof(ConfirmationsJson.ReplayReport))]
     public Task<IActionResult> ReplayAll(
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "v1/admin/warehouse-events/failed/replay")] HttpRequest request,
         CancellationToken cancellationToken)

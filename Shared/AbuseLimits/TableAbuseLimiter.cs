@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using FlexFunctions.Shared.KeyedHashing;
 using FlexFunctions.Shared.Observability;
 using FlexFunctions.Shared.Redaction;
 using FlexFunctions.Shared.Storage;
@@ -15,8 +15,9 @@ namespace FlexFunctions.Shared.AbuseLimits;
 /// Fixed-window counters in the <c>Tables__RateLimits</c> table. Every decision is written conditionally (an insert
 /// that fails if the row exists, or a replace on the ETag last seen): a write that lost a race to another instance
 /// reads again and decides again, so no count is lost and no extra request is admitted. A decision on a row this
-/// instance has seen, or on a subject with no row, is that one write. PartitionKey is a SHA-256 hash of the normalised customer or IP (none is
-/// stored in clear, and no passcode is ever seen here), RowKey names the counter: every subject is its own partition,
+/// instance has seen, or on a subject with no row, is that one write. PartitionKey is a keyed hash (HMAC-SHA256,
+/// <see cref="KeyedHasher"/>) of the normalised customer or IP (none is stored in clear, none can be recovered from a
+/// copy of the table without the secret, and no passcode is ever seen here), RowKey names the counter: every subject is its own partition,
 /// because a Table partition serves about 2,000 operations a second and one shared partition would cap logins for the
 /// whole app.
 /// </summary>
@@ -24,7 +25,9 @@ namespace FlexFunctions.Shared.AbuseLimits;
 /// A customer's logins live on one row: the attempt window, the run of wrong passcodes, the lockout and the attempts
 /// in flight. An admitted login is counted in flight before FlexShopper sees its passcode, and admission refuses once
 /// wrong passcodes plus attempts in flight reach the lockout limit: however many instances and streams race, no
-/// more wrong passcodes reach FlexShopper than the limit.
+/// more wrong passcodes reach FlexShopper than the limit. During a rotation of the hashing secret each subject's row is
+/// read under every accepted key: a row found only under the old key is carried over to the new one, so counters,
+/// wrong passcodes and lockouts hold across the rotation.
 /// </remarks>
 public sealed partial class TableAbuseLimiter : IAbuseLimiter
 {
@@ -46,11 +49,12 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
     private readonly IOptions<AbuseLimitsOptions> _options;
     private readonly TimeProvider _time;
     private readonly FlexTelemetry _telemetry;
+    private readonly KeyedHasher _hasher;
     private readonly ILogger<TableAbuseLimiter> _logger;
     private readonly KnownRows _known = new();
 
     public TableAbuseLimiter(TableServiceClient tables, IOptions<TableNames> names, IOptions<AbuseLimitsOptions> options, TimeProvider time,
-        FlexTelemetry telemetry, ILogger<TableAbuseLimiter> logger)
+        FlexTelemetry telemetry, KeyedHasher hasher, ILogger<TableAbuseLimiter> logger)
     {
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(names);
@@ -59,6 +63,7 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
         _options = options;
         _time = time;
         _telemetry = telemetry;
+        _hasher = hasher;
         _logger = logger;
     }
 
@@ -66,9 +71,10 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
         using var activity = FlexTelemetry.Source.StartActivity("AbuseLimits " + kind);
+        var keys = await _hasher.KeysAsync(cancellationToken).ConfigureAwait(false);
         await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var o = _options.Value;
-        var customer = Partition(LimitScopes.Customer, LimitSubjects.Customer(customerId));
+        var customer = Partitions(keys, LimitScopes.Customer, LimitSubjects.Customer(customerId));
 
         // The customer's row and the IP's counter are separate partitions, decided side by side: one storage round trip
         // of latency when each is new or as this instance last saw it, more only when another instance wrote it.
@@ -76,7 +82,7 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
             ? ReserveLoginAsync(customerId, customer, cancellationToken)
             : CountAsync(customer, PasscodeRow, LimitScopes.Customer, o.PasscodeRequestsPerCustomer, cancellationToken);
         var byIp = LimitSubjects.ClientIp(clientIp) is { } ip
-            ? CountAsync(Partition(LimitScopes.ClientIp, ip), kind + "-" + LimitScopes.ClientIp, LimitScopes.ClientIp,
+            ? CountAsync(Partitions(keys, LimitScopes.ClientIp, ip), kind + "-" + LimitScopes.ClientIp, LimitScopes.ClientIp,
                 kind == LimitKind.PasscodeRequest ? o.PasscodeRequestsPerClientIp : o.LoginAttemptsPerClientIp, cancellationToken)
             : Task.FromResult(Verdict.Admit);
         var verdicts = await Task.WhenAll(byCustomer, byIp).ConfigureAwait(false);
@@ -113,7 +119,7 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
         DateTimeOffset? lockedUntil = null;
         var failures = 0;
         // Starts from the row as the admission wrote it: one round trip unless another attempt wrote since.
-        var written = await ChangeAsync(reservation.Written.PartitionKey, LoginRow, reservation.Written, MaxSettleRaces, (row, now) =>
+        var written = await ChangeAsync([reservation.Written.PartitionKey], LoginRow, reservation.Written, MaxSettleRaces, (row, now) =>
         {
             var inFlight = InFlight(row, now);
             if (inFlight > 0 && row.GetString(Fields.InFlightGroup) == reservation.Group)
@@ -166,7 +172,7 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
     }
 
     /// <summary>Admits a login onto the customer's row, counting it in flight, or says which limit refuses it.</summary>
-    private async Task<Verdict> ReserveLoginAsync(string customerId, string partition, CancellationToken cancellationToken)
+    private async Task<Verdict> ReserveLoginAsync(string customerId, IReadOnlyList<string> partition, CancellationToken cancellationToken)
     {
         var o = _options.Value;
         var verdict = Verdict.Busy(LimitScopes.Customer);
@@ -219,7 +225,7 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
     }
 
     /// <summary>Counts one request on a fixed-window counter, or gives the wait until the window ends when the limit is reached.</summary>
-    private async Task<Verdict> CountAsync(string partition, string rowKey, string scope, int limit, CancellationToken cancellationToken)
+    private async Task<Verdict> CountAsync(IReadOnlyList<string> partition, string rowKey, string scope, int limit, CancellationToken cancellationToken)
     {
         var window = _options.Value.Window;
         var verdict = Verdict.Busy(scope);
@@ -252,10 +258,13 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
     /// (a new subject, or one whose rows the cleanup removed), so a decision usually costs its one conditional write;
     /// a refusal is only ever made on a row just read. False when nothing was written: the change declined, or the row
     /// kept changing under us <paramref name="maxRaces"/> times (the change's own verdict stays "busy"). The written
-    /// row keeps its new ETag.
+    /// row keeps its new ETag. <paramref name="partitions"/> are the subject's partitions under each accepted key, the
+    /// writing key's first: during a rotation a row found only under an older key is carried over to the first, so
+    /// "no row" is never assumed then (it would drop an older key's counts and lockout).
     /// </summary>
-    private async Task<bool> ChangeAsync(string partition, string rowKey, TableEntity? known, int maxRaces, Func<TableEntity, DateTimeOffset, bool> change, CancellationToken cancellationToken)
+    private async Task<bool> ChangeAsync(IReadOnlyList<string> partitions, string rowKey, TableEntity? known, int maxRaces, Func<TableEntity, DateTimeOffset, bool> change, CancellationToken cancellationToken)
     {
+        var partition = partitions[0];
         var read = false;
         for (var race = 0; race < maxRaces; race++)
         {
@@ -272,15 +281,16 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
             {
                 (row, exists) = (seen, true);
             }
-            else if (!read)
+            else if (!read && partitions.Count == 1)
             {
                 (row, exists) = (new TableEntity(partition, rowKey), false);
             }
             else
             {
-                var current = await _table.GetEntityIfExistsAsync<TableEntity>(partition, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-                exists = current.HasValue;
-                row = exists ? current.Value! : new TableEntity(partition, rowKey);
+                // Side by side: a rotation costs more reads, not more latency.
+                var reads = await Task.WhenAll(partitions.Select(p => _table.GetEntityIfExistsAsync<TableEntity>(p, rowKey, cancellationToken: cancellationToken))).ConfigureAwait(false);
+                exists = reads[0].HasValue;
+                row = exists ? reads[0].Value! : CarriedOver(partition, rowKey, reads.Skip(1).FirstOrDefault(r => r.HasValue)?.Value);
                 fresh = true;
                 if (exists)
                 {
@@ -319,6 +329,21 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
         return false;
     }
 
+    /// <summary>A new row under the writing key: empty, or what an older key's row held (counts, lockout, attempts in flight).</summary>
+    private static TableEntity CarriedOver(string partition, string rowKey, TableEntity? older)
+    {
+        var row = new TableEntity(partition, rowKey);
+        foreach (var (name, value) in older ?? [])
+        {
+            if (name is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag"))
+            {
+                row[name] = value;
+            }
+        }
+
+        return row;
+    }
+
     private int Failures(TableEntity row, DateTimeOffset now) =>
         row.GetDateTimeOffset(Fields.FirstFailureAt) is { } first && now - first < _options.Value.Window ? row.GetInt32(Fields.Failures) ?? 0 : 0;
 
@@ -348,9 +373,9 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
         return decision;
     }
 
-    /// <summary>The partition of one subject, already normalised by <see cref="LimitSubjects"/>.</summary>
-    private static string Partition(string scope, string normalisedSubject) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(scope + "\n" + normalisedSubject)));
+    /// <summary>The partitions of one subject (already normalised by <see cref="LimitSubjects"/>) under each accepted key, the writing key's first.</summary>
+    internal static IReadOnlyList<string> Partitions(HashKeys keys, string scope, string normalisedSubject) =>
+        keys.All.Select(k => k.HexUpper(scope + "\n" + normalisedSubject)).ToList();
 
     /// <summary>What one counter said: a wait when it refused (and which scope), or the login's reservation.</summary>
     private sealed record Verdict(TimeSpan? Wait, string? Scope, LoginReservation? Reservation)

@@ -66,4 +66,4 @@ public sealed record RefreshResult(CatalogRun? Run, bool AlreadyRunning)
 [JsonSerializable(typeof(CatalogRun))]
 [JsonSerializable(typeof(CatalogStatus))]
 [JsonSerializable(typeof(CachedLeaseSettings))]
-internal sealed partial class CatalogJson : JsonSerializerContext;
+public sealed partial class CatalogJson : JsonSerializerContext;

@@ -13,6 +13,9 @@ public sealed record CatalogQuery(int PageSize, string? TableContinuation)
     public const string PageSizeField = "pageSize";
     public const string ContinuationField = "continuationToken";
 
+    /// <summary>Reads one product by SKU instead of a page: the form for SKUs holding <c>/</c> or other characters a path cannot carry.</summary>
+    public const string SkuField = "sku";
+
     // The prefix lets us change the token's inside later and still reject tokens from another format.
     private const string TokenPrefix = "c1:";
 

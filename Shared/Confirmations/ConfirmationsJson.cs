@@ -14,5 +14,7 @@ namespace FlexFunctions.Shared.Confirmations;
 [JsonSerializable(typeof(IReadOnlyList<WarehouseItem>))]
 [JsonSerializable(typeof(CanonicalEvent))]
 [JsonSerializable(typeof(FailedEventList))]
+[JsonSerializable(typeof(QueuedPoisonMessage))]
+[JsonSerializable(typeof(PoisonQueueDepth))]
 [JsonSerializable(typeof(ReplayReport))]
 public sealed partial class ConfirmationsJson : JsonSerializerContext;

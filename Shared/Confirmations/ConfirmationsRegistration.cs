@@ -17,6 +17,7 @@ public static class ConfirmationsRegistration
         services.AddSingleton<ConfirmationLedger>();
         services.AddSingleton<FailedEventStore>();
         services.AddSingleton<ConfirmationProcessor>();
+        services.AddSingleton<PoisonQueues>();
         services.AddSingleton<FailedEventReplayer>();
         return services;
     }

@@ -6,8 +6,16 @@ using Microsoft.Extensions.Logging;
 
 namespace FlexFunctions.Shared.Confirmations;
 
-/// <summary>The operator list: failed, poisoned and review events with their reasons.</summary>
-public sealed record FailedEventList(IReadOnlyList<FailedEvent> Events, int Count);
+/// <summary>
+/// The operator list: failed, poisoned and review events with their reasons, and the messages still sitting on the
+/// poison queues (which the runtime moved there but could not have recorded), with both queues' depths.
+/// </summary>
+public sealed record FailedEventList(IReadOnlyList<FailedEvent> Events, int Count)
+{
+    public IReadOnlyList<QueuedPoisonMessage> Queued { get; init; } = [];
+
+    public IReadOnlyList<PoisonQueueDepth> PoisonQueues { get; init; } = [];
+}
 
 /// <summary>What a replay did: events put back on the live queue, and those it could not replay and why.</summary>
 public sealed record ReplayReport(IReadOnlyList<string> Replayed, IReadOnlyList<ReplaySkip> Skipped);
@@ -33,20 +41,32 @@ public interface IFailedEventTranslator
 /// a done one is acknowledged as a duplicate, so replaying can never confirm twice.
 /// </summary>
 public sealed partial class FailedEventReplayer(FailedEventStore store, ConfirmationLedger ledger, WarehouseQueue queue, FlexTelemetry telemetry, ILogger<FailedEventReplayer> logger,
-    IEnumerable<IFailedEventTranslator> translators)
+    IEnumerable<IFailedEventTranslator> translators, PoisonQueues poison)
 {
     public async Task<FailedEventList> ListAsync(string? kind, CancellationToken cancellationToken)
     {
-        var events = await store.ListAsync(kind, cancellationToken).ConfigureAwait(false);
-        return new FailedEventList(events, events.Count);
+        var inTable = kind is null || !FailedEventKinds.PoisonQueueKinds.Contains(kind);
+        var onQueues = kind is null || FailedEventKinds.PoisonQueueKinds.Contains(kind);
+        var events = inTable ? await store.ListAsync(kind, cancellationToken).ConfigureAwait(false) : [];
+        return new FailedEventList(events, events.Count)
+        {
+            Queued = onQueues ? await poison.ListAsync(kind, cancellationToken).ConfigureAwait(false) : [],
+            PoisonQueues = await poison.SampleAsync(cancellationToken).ConfigureAwait(false),
+        };
     }
 
     /// <summary>Replays one event; null when there is no such event (or the address cannot be one: no bad key reaches storage).</summary>
     public async Task<ReplayReport?> ReplayOneAsync(string kind, string id, CancellationToken cancellationToken)
     {
-        if (!FailedEventKinds.Rule.Accepts(kind) || !FailedEventKinds.IdRule.Accepts(id))
+        if (!FailedEventKinds.Rule.Accepts(kind) || !FailedEventKinds.IdRuleFor(kind).Accepts(id))
         {
             return null;
+        }
+
+        if (FailedEventKinds.PoisonQueueKinds.Contains(kind))
+        {
+            // Still on a poison queue: it goes back on the live queue as it is.
+            return await poison.ReplayAsync(kind, id, cancellationToken).ConfigureAwait(false) ? new ReplayReport([id], []) : null;
         }
 
         var found = await store.GetAsync(kind, id, cancellationToken).ConfigureAwait(false);
@@ -66,7 +86,12 @@ public sealed partial class FailedEventReplayer(FailedEventStore store, Confirma
     {
         var replayed = new List<string>();
         var skipped = new List<ReplaySkip>();
-        foreach (var k in kind is null ? [FailedEventKinds.Failed, FailedEventKinds.Poisoned] : new[] { kind })
+        if (kind is null || FailedEventKinds.PoisonQueueKinds.Contains(kind))
+        {
+            replayed.AddRange(await poison.ReplayAllAsync(kind, cancellationToken).ConfigureAwait(false));
+        }
+
+        foreach (var k in kind is null ? [FailedEventKinds.Failed, FailedEventKinds.Poisoned] : FailedEventKinds.PoisonQueueKinds.Contains(kind) ? [] : new[] { kind })
         {
             foreach (var listed in await store.ListAsync(k, cancellationToken).ConfigureAwait(false))
             {

@@ -26,13 +26,33 @@ public static class FailedEventKinds
     /// </summary>
     public const string Skipped = "skipped";
 
+    /// <summary>
+    /// Still on the warehouse queue's poison queue (<c>&lt;queue&gt;-poison</c>): the runtime moved it there and it has not
+    /// been recorded yet (the poison function is failing to record it). Its id is the queue message's id.
+    /// </summary>
+    public const string PoisonQueue = "poison-queue";
+
+    /// <summary>On <c>&lt;queue&gt;-poison-poison</c>: the poison function itself gave up on it, and nothing reads that queue.</summary>
+    public const string PoisonPoisonQueue = "poison-poison-queue";
+
+    /// <summary>The kinds recorded in the failed-events table.</summary>
     public static readonly IReadOnlyList<string> All = [Failed, Poisoned, Review, Skipped];
 
-    /// <summary>The <c>{kind}</c> route value and <c>?kind=</c>: exactly one of <see cref="All"/>.</summary>
-    public static readonly FieldRule Rule = FieldRules.OneOf([.. All]);
+    /// <summary>The kinds that are messages still sitting on a poison queue.</summary>
+    public static readonly IReadOnlyList<string> PoisonQueueKinds = [PoisonQueue, PoisonPoisonQueue];
+
+    /// <summary>The <c>{kind}</c> route value and <c>?kind=</c>: exactly one of <see cref="All"/> or <see cref="PoisonQueueKinds"/>.</summary>
+    public static readonly FieldRule Rule = FieldRules.OneOf([.. All, .. PoisonQueueKinds]);
 
     /// <summary>The <c>{id}</c> route value: a row id is the SHA-256 of the message text (see <see cref="FailedEventStore"/>).</summary>
     public static readonly FieldRule IdRule = FieldRules.Sha256Hex;
+
+    /// <summary>The <c>{id}</c> of a message on a poison queue: the queue's message id, a lower-case GUID.</summary>
+    public static readonly FieldRule QueueMessageIdRule = new("a queue message id (a lower-case GUID)", 36, null, null,
+        v => Guid.TryParseExact(v, "D", out _) && v.Equals(v.ToLowerInvariant(), StringComparison.Ordinal));
+
+    /// <summary>The <c>{id}</c> rule that goes with <paramref name="kind"/>.</summary>
+    public static FieldRule IdRuleFor(string? kind) => kind is PoisonQueue or PoisonPoisonQueue ? QueueMessageIdRule : IdRule;
 }
 
 /// <summary>One failed-events row, as the operator sees it.</summary>

@@ -36,14 +36,18 @@ public sealed class AddressInput
     public string? PostalCode { get; init; }
     public string? Country { get; init; }
 
-    public void Validate(FieldErrors errors, string prefix)
+    /// <summary>Checks each part; <paramref name="withCountry"/> is false where the contract has no country (the hosted checkout's customer).</summary>
+    public void Validate(FieldErrors errors, string prefix, bool withCountry = true)
     {
         errors.Check(prefix + "street1", Street1, FieldRules.Text);
         errors.Check(prefix + "street2", Street2, FieldRules.Text, required: false);
         errors.Check(prefix + "city", City, FieldRules.Text);
         errors.Check(prefix + "region", Region, FieldRules.UsState);
         errors.Check(prefix + "postalCode", PostalCode, FieldRules.Zip);
-        errors.Check(prefix + "country", Country, FieldRules.Country, required: false);
+        if (withCountry)
+        {
+            errors.Check(prefix + "country", Country, FieldRules.Country, required: false);
+        }
     }
 
     public PostalAddress ToPostal() => new(Street1!, City!, Region!.ToUpperInvariant(), PostalCode!, "US") { Street2 = FieldRules.Given(Street2) };

@@ -46,7 +46,7 @@ public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, 
             return new SignUpOutcome(existing, null);
         }
 
-        sessions.EnsureCanSeal(); // a user created at FlexShopper with no session to hand over would be stuck
+        await sessions.EnsureCanSealAsync(cancellationToken).ConfigureAwait(false); // a user created at FlexShopper with no session to hand over would be stuck
         var created = await flexShopper.CreateUserAsync(
             new CreateUserRequest(input.FirstName!.Trim(), input.LastName!.Trim(), input.Email!) { Locale = input.Locale },
             cancellationToken).ConfigureAwait(false);
@@ -64,7 +64,7 @@ public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, 
 
     public async Task<SessionResult> LoginAsync(string userId, LoginInput input, CancellationToken cancellationToken = default)
     {
-        sessions.EnsureCanSeal(); // never spend the single-use passcode on a session we could not seal
+        await sessions.EnsureCanSealAsync(cancellationToken).ConfigureAwait(false); // never spend the single-use passcode on a session we could not seal
         // Admission holds this attempt's place against the lockout before FlexShopper sees the passcode.
         var admitted = await AcquireAsync(LimitKind.LoginAttempt, userId, input.CustomerIp, cancellationToken).ConfigureAwait(false);
         var outcome = LoginOutcome.NoVerdict;

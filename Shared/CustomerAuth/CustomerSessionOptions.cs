@@ -17,4 +17,11 @@ public sealed class CustomerSessionOptions
     /// </summary>
     [RegularExpression("^$|^[A-Za-z][A-Za-z0-9]{2,62}$")]
     public string? KeyRingTable { get; set; }
+
+    /// <summary>The Key Vault secret whose key seals the key ring at rest (one line, or two during a rotation: the new, then the old).</summary>
+    [Required]
+    public string KeyRingSecretName { get; set; } = "SessionKeyRingSecret";
+
+    /// <summary>Local runs only (no <c>KeyVault__VaultUri</c>): the secret that seals the key ring, at least 32 characters.</summary>
+    public string? KeyRingSecret { get; set; }
 }

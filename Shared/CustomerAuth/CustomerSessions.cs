@@ -26,12 +26,37 @@ public sealed class CustomerSessions
     private readonly ITimeLimitedDataProtector _protector;
     private readonly CustomerSessionOptions _options;
     private readonly TimeProvider _time;
+    private readonly KeyRingSeal _seal;
+    private Task? _loaded;
 
-    public CustomerSessions(IDataProtectionProvider provider, IOptions<CustomerSessionOptions> options, TimeProvider time)
+    public CustomerSessions(IDataProtectionProvider provider, IOptions<CustomerSessionOptions> options, TimeProvider time, KeyRingSeal seal)
     {
         _protector = provider.CreateProtector(Purpose).ToTimeLimitedDataProtector();
         _options = options.Value;
         _time = time;
+        _seal = seal;
+    }
+
+    /// <summary>
+    /// Reads the key ring's sealing secret before Data Protection needs it (it does so synchronously, and keeps a key it
+    /// failed to open as unusable): a vault that cannot be read throws here, an outage the caller answers with 503.
+    /// </summary>
+    public ValueTask PrepareAsync(CancellationToken cancellationToken = default) => _seal.PrepareAsync(cancellationToken);
+
+    /// <summary><see cref="PrepareAsync"/> and <see cref="ReadyAsync"/>, then <see cref="EnsureCanSeal"/>.</summary>
+    public async ValueTask EnsureCanSealAsync(CancellationToken cancellationToken = default)
+    {
+        await PrepareAsync(cancellationToken).ConfigureAwait(false);
+        await ReadyAsync().ConfigureAwait(false);
+        EnsureCanSeal();
+    }
+
+    /// <summary><see cref="PrepareAsync"/> and <see cref="ReadyAsync"/>, then <see cref="Open"/>.</summary>
+    public async ValueTask<CustomerCredential?> OpenAsync(string? session, CancellationToken cancellationToken = default)
+    {
+        await PrepareAsync(cancellationToken).ConfigureAwait(false);
+        await ReadyAsync().ConfigureAwait(false);
+        return Open(session);
     }
 
     public CustomerSession Seal(CustomerCredential credential)
@@ -50,6 +75,38 @@ public sealed class CustomerSessions
     /// spending a single-use passcode or creating a user whose session it could not then hand over.
     /// </summary>
     public void EnsureCanSeal() => _protector.Protect([], _time.GetUtcNow() + TimeSpan.FromMinutes(1));
+
+    /// <summary>
+    /// Waits until the key ring has been loaded once. Data Protection loads it synchronously under a lock, so on a cold
+    /// instance a burst of first requests would each block a pool thread behind that one read, starving the thread pool
+    /// the read itself needs. Until a load has succeeded, callers await one shared load instead; afterwards this is free.
+    /// A failed load (storage down) is thrown to every waiter and the next caller tries again.
+    /// </summary>
+    public Task ReadyAsync()
+    {
+        var loaded = Volatile.Read(ref _loaded);
+        if (loaded is { IsCompletedSuccessfully: true })
+        {
+            return Task.CompletedTask;
+        }
+
+        if (loaded is null || loaded.IsFaulted || loaded.IsCanceled)
+        {
+            var fresh = new Task(EnsureCanSeal);
+            var previous = Interlocked.CompareExchange(ref _loaded, fresh, loaded);
+            if (ReferenceEquals(previous, loaded))
+            {
+                fresh.Start(TaskScheduler.Default);
+                loaded = fresh;
+            }
+            else
+            {
+                loaded = previous!;
+            }
+        }
+
+        return loaded;
+    }
 
     /// <summary>The credential inside <paramref name="session"/>, or null when it is forged, altered, expired or unreadable.</summary>
     public CustomerCredential? Open(string? session)

@@ -2,7 +2,7 @@ namespace FlexFunctions.Shared.FlexShopper;
 
 /// <summary>
 /// Every FlexShopper v3 path, and every inferred field name, in one place; paths are relative to the configured base
-/// URL (which ends in <c>/v3/</c>). Lines marked [INF] are inferred (see shared/flexshopper-api-notes.md):
+/// URL (which ends in <c>/v3/</c>). Lines marked [INF] are inferred (see docs/flexshopper-api.md):
 /// <c>scripts/sandbox-check.sh</c> checks each against a sandbox, and docs/flexshopper-api.md says how to turn its
 /// answer into the change of one line here.
 /// </summary>

@@ -1,7 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using Azure.Security.KeyVault.Secrets;
-using Azure.Storage.Queues.Specialized;
+using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.Secrets;
 using FlexFunctions.Shared.Storage;
@@ -93,8 +93,12 @@ internal sealed class TablesCheck(TableServiceClient tables, IOptions<TableNames
     }
 }
 
-/// <summary>Queue Storage: the warehouse queue exists; its depth and its poison queue's depth are reported.</summary>
-internal sealed class QueuesCheck(WarehouseQueue warehouse) : IHealthCheck
+/// <summary>
+/// Queue Storage: the warehouse queue exists; its depth, and each poison queue's depth and oldest message's age, are
+/// reported. Degraded (still serving) when the poison function is not draining <c>-poison</c> (a message older than
+/// <see cref="PoisonQueues.StuckAfter"/>) or anything sits on <c>-poison-poison</c>, which nothing drains.
+/// </summary>
+internal sealed class QueuesCheck(WarehouseQueue warehouse, PoisonQueues poisonQueues) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -103,18 +107,28 @@ internal sealed class QueuesCheck(WarehouseQueue warehouse) : IHealthCheck
         {
             var properties = await queue.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
             var data = new Dictionary<string, object> { ["messages"] = properties.Value.ApproximateMessagesCount };
-            var poison = queue.GetParentQueueServiceClient().GetQueueClient(queue.Name + "-poison");
-            try
+            var depths = await poisonQueues.SampleAsync(cancellationToken).ConfigureAwait(false);
+            var poison = depths.Single(d => d.Kind == FailedEventKinds.PoisonQueue);
+            var poisonPoison = depths.Single(d => d.Kind == FailedEventKinds.PoisonPoisonQueue);
+            data["poisonMessages"] = poison.Messages;
+            data["poisonOldestAgeSeconds"] = (long)(poison.OldestAgeSeconds ?? 0);
+            data["poisonPoisonMessages"] = poisonPoison.Messages;
+            data["poisonPoisonOldestAgeSeconds"] = (long)(poisonPoison.OldestAgeSeconds ?? 0);
+
+            var problems = new List<string>();
+            if (poison.OldestAgeSeconds > PoisonQueues.StuckAfter.TotalSeconds)
             {
-                var poisoned = await poison.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
-                data["poisonMessages"] = poisoned.Value.ApproximateMessagesCount;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                data["poisonMessages"] = 0;
+                problems.Add($"'{poison.Queue}' holds {poison.Messages} message(s), the oldest {Minutes(poison.OldestAgeSeconds)} old: they are not being recorded as failed events");
             }
 
-            return HealthCheckResult.Healthy($"Warehouse queue '{queue.Name}' reachable.", data: data);
+            if (poisonPoison.Messages > 0)
+            {
+                problems.Add($"'{poisonPoison.Queue}' holds {poisonPoison.Messages} message(s) nothing reads (oldest {Minutes(poisonPoison.OldestAgeSeconds)} old)");
+            }
+
+            return problems.Count == 0
+                ? HealthCheckResult.Healthy($"Warehouse queue '{queue.Name}' reachable.", data: data)
+                : HealthCheckResult.Degraded(string.Join("; ", problems) + ". List and replay them: GET /api/v1/admin/warehouse-events/failed.", data: data);
         }
         catch (RequestFailedException ex)
         {
@@ -127,6 +141,9 @@ internal sealed class QueuesCheck(WarehouseQueue warehouse) : IHealthCheck
             return HealthCheckResult.Unhealthy($"Queue Storage could not be reached ({ex.GetType().Name}).");
         }
     }
+
+    private static string Minutes(double? seconds) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Math.Floor((seconds ?? 0) / 60):0} min");
 }
 
 /// <summary>FlexShopper: a cheap authenticated GET (lease settings) answers within the check timeout.</summary>

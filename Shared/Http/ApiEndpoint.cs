@@ -97,7 +97,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
 
             try
             {
-                customer = sessions.Open(header);
+                customer = await sessions.OpenAsync(header, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (DependencyOutage.Is(ex, cancellationToken))
             {
@@ -171,7 +171,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         if (attempt.Unverifiable is { } reason)
         {
             // FlexShopper's state could not settle the earlier attempt: nothing was sent, it stays unknown.
-            await MarkUnknownAsync(operation, key, begin, begin.EarlierUnknownAt ?? begin.StartedAt, "unverifiable: " + reason).ConfigureAwait(false);
+            await MarkUnknownAsync(operation, begin, begin.EarlierUnknownAt ?? begin.StartedAt, "unverifiable: " + reason).ConfigureAwait(false);
             return attempt.Result;
         }
 
@@ -180,7 +180,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         {
             // FlexShopper carried out this attempt or may have, and its answer did not reach us (or we failed after
             // it): the key stays "outcome unknown" and the retry reads FlexShopper's state before anything is sent.
-            await MarkUnknownAsync(operation, key, begin, begin.StartedAt, StatusReason(recorded.StatusCode)).ConfigureAwait(false);
+            await MarkUnknownAsync(operation, begin, begin.StartedAt, StatusReason(recorded.StatusCode)).ConfigureAwait(false);
             return OutcomeUnknown(operation, keyed: true);
         }
 
@@ -188,7 +188,7 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         {
             try
             {
-                await idempotency.CompleteAsync(operation, key, begin.ETag, new IdempotencyOutcome(recorded.StatusCode, recorded.ContentType, recorded.Body), CancellationToken.None).ConfigureAwait(false);
+                await idempotency.CompleteAsync(operation, begin, new IdempotencyOutcome(recorded.StatusCode, recorded.ContentType, recorded.Body), CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (DependencyOutage.Is(ex, CancellationToken.None))
             {
@@ -204,12 +204,12 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
         {
             // This attempt certainly did not act (say, FlexShopper's state could not be read), but the earlier one
             // may have: still unknown.
-            await MarkUnknownAsync(operation, key, begin, earlier, StatusReason(recorded.StatusCode)).ConfigureAwait(false);
+            await MarkUnknownAsync(operation, begin, earlier, StatusReason(recorded.StatusCode)).ConfigureAwait(false);
             return OutcomeUnknown(operation, keyed: true, recorded);
         }
 
         // FlexShopper certainly did not act (it was down, refused for now, or never reached): the same key can try again.
-        await ForgetAsync(operation, key, begin.ETag).ConfigureAwait(false);
+        await ForgetAsync(operation, begin).ConfigureAwait(false);
         return attempt.Result;
     }
 
@@ -257,12 +257,12 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
 
     private sealed record Attempted(IActionResult Result, bool MayHaveActed, string? Unverifiable);
 
-    private async Task MarkUnknownAsync(string operation, string key, IdempotencyBegin begin, DateTimeOffset attemptedAt, string reason)
+    private async Task MarkUnknownAsync(string operation, IdempotencyBegin begin, DateTimeOffset attemptedAt, string reason)
     {
         LogOutcomeUnknown(logger, operation, reason);
         try
         {
-            await idempotency.MarkUnknownAsync(operation, key, begin.ETag, attemptedAt, reason, CancellationToken.None).ConfigureAwait(false);
+            await idempotency.MarkUnknownAsync(operation, begin, attemptedAt, reason, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (DependencyOutage.Is(ex))
         {
@@ -272,11 +272,11 @@ public sealed partial class ApiEndpoint(WebhookSignature signature, CustomerSess
     }
 
     /// <summary>Drops an attempt's pending record; if storage fails too, the record simply expires.</summary>
-    private async Task ForgetAsync(string operation, string key, Azure.ETag etag)
+    private async Task ForgetAsync(string operation, IdempotencyBegin begin)
     {
         try
         {
-            await idempotency.AbandonAsync(operation, key, etag, CancellationToken.None).ConfigureAwait(false);
+            await idempotency.AbandonAsync(operation, begin, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (DependencyOutage.Is(ex))
         {

@@ -20,6 +20,9 @@ public sealed class FieldErrors(OrderLimitsOptions? limits = null)
 
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
 
+    /// <summary>Told of every check as it is made, whatever the value: how the API document learns each field's rule.</summary>
+    internal Action<FieldCheck>? Observer { get; init; }
+
     /// <summary>The order bounds of this app (the defaults when none were configured).</summary>
     public OrderLimitsOptions Limits { get; } = limits ?? new OrderLimitsOptions();
 
@@ -40,6 +43,7 @@ public sealed class FieldErrors(OrderLimitsOptions? limits = null)
     /// <summary>Adds an error when <paramref name="value"/> is null or blank; true when present.</summary>
     public bool Required(string field, string? value)
     {
+        Observer?.Invoke(new FieldCheck(field, FieldCheckKind.Present, true));
         if (!string.IsNullOrWhiteSpace(value))
         {
             return true;
@@ -52,6 +56,7 @@ public sealed class FieldErrors(OrderLimitsOptions? limits = null)
     public bool Required<T>(string field, T? value)
         where T : class
     {
+        Observer?.Invoke(new FieldCheck(field, FieldCheckKind.Present, true));
         if (value is not null)
         {
             return true;
@@ -67,6 +72,7 @@ public sealed class FieldErrors(OrderLimitsOptions? limits = null)
     /// </summary>
     public bool Check(string field, string? value, FieldRule rule, bool required = true)
     {
+        Observer?.Invoke(new FieldCheck(field, FieldCheckKind.Rule, required) { Rule = rule });
         if (FieldRules.Given(value) is null)
         {
             if (required)
@@ -89,6 +95,7 @@ public sealed class FieldErrors(OrderLimitsOptions? limits = null)
     /// <summary>Dollars with at most two decimal places, above 0 (or from 0 when <paramref name="allowZero"/>) and at most <paramref name="max"/>.</summary>
     public bool Money(string field, decimal? value, decimal max, bool required = true, bool allowZero = false)
     {
+        Observer?.Invoke(new FieldCheck(field, FieldCheckKind.Money, required) { Minimum = 0, Maximum = max, MinimumExcluded = !allowZero });
         if (value is not { } amount)
         {
             if (required)
@@ -112,6 +119,7 @@ public sealed class FieldErrors(OrderLimitsOptions? limits = null)
     /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>
     public bool Count(string field, int? value, int min, int max, bool required = true)
     {
+        Observer?.Invoke(new FieldCheck(field, FieldCheckKind.Count, required) { Minimum = min, Maximum = max });
         if (value is not { } count)
         {
             if (required)
@@ -134,6 +142,7 @@ public sealed class FieldErrors(OrderLimitsOptions? limits = null)
     /// <summary>A list of <paramref name="min"/> to <paramref name="max"/> entries; true when its entries should be checked.</summary>
     public bool List<T>(string field, IReadOnlyCollection<T>? list, int min, int max, bool required = true)
     {
+        Observer?.Invoke(new FieldCheck(field, FieldCheckKind.List, required) { Minimum = min, Maximum = max });
         if (list is null)
         {
             if (required)
@@ -170,4 +179,36 @@ public sealed class FieldErrors(OrderLimitsOptions? limits = null)
 
     /// <summary>Checks one required route or query value; the 400 naming it, or null when it passes.</summary>
     public static IActionResult? Problem(string field, string? value, FieldRule rule) => Problem((field, value, rule, true));
+}
+
+/// <summary>What kind of check a <see cref="FieldCheck"/> was.</summary>
+internal enum FieldCheckKind
+{
+    /// <summary>The field must be present (an object or a list entry).</summary>
+    Present,
+
+    /// <summary>A string value against a <see cref="FieldRule"/>.</summary>
+    Rule,
+
+    /// <summary>Dollars with at most two decimal places.</summary>
+    Money,
+
+    /// <summary>A whole number in a range.</summary>
+    Count,
+
+    /// <summary>A list with a number of entries in a range.</summary>
+    List,
+}
+
+/// <summary>One check a validator made (never the value): the field by its JSON path, and the rule it was held to.</summary>
+internal sealed record FieldCheck(string Field, FieldCheckKind Kind, bool Required)
+{
+    public FieldRule? Rule { get; init; }
+
+    public decimal? Minimum { get; init; }
+
+    public decimal? Maximum { get; init; }
+
+    /// <summary>Money above (not from) <see cref="Minimum"/>.</summary>
+    public bool MinimumExcluded { get; init; }
 }

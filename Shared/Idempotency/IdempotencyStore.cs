@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using FlexFunctions.Shared.KeyedHashing;
 using FlexFunctions.Shared.Storage;
 using Microsoft.Extensions.Options;
 
@@ -32,30 +33,38 @@ public sealed record IdempotencyOutcome(int Status, string? ContentType, byte[] 
 /// <see cref="StartedAt"/> is when this attempt began. <see cref="EarlierUnknownAt"/> is set when an earlier attempt
 /// with this key may have been carried out by FlexShopper without our hearing (its answer was lost, or its process
 /// died): the start of the latest such attempt. The caller must then read FlexShopper's state before acting.
+/// <see cref="RowKey"/> is the record this attempt holds (written under the hashing key in force when it was created).
 /// </summary>
 public sealed record IdempotencyBegin(IdempotencyState State, IdempotencyOutcome? Outcome = null, ETag ETag = default,
-    DateTimeOffset StartedAt = default, DateTimeOffset? EarlierUnknownAt = null);
+    DateTimeOffset StartedAt = default, DateTimeOffset? EarlierUnknownAt = null)
+{
+    public string? RowKey { get; init; }
+}
 
 /// <summary>Records the first outcome of a request under its <c>Idempotency-Key</c> for 24 hours.</summary>
 public interface IIdempotencyStore
 {
+    /// <summary><paramref name="fingerprint"/> is <see cref="TableIdempotencyStore.Fingerprint"/> of the request; it is stored keyed, never as given.</summary>
     Task<IdempotencyBegin> BeginAsync(string operation, string key, string fingerprint, CancellationToken cancellationToken = default);
 
-    Task CompleteAsync(string operation, string key, ETag pending, IdempotencyOutcome outcome, CancellationToken cancellationToken = default);
+    Task CompleteAsync(string operation, IdempotencyBegin begun, IdempotencyOutcome outcome, CancellationToken cancellationToken = default);
 
     /// <summary>Forgets a pending record so the same key can try again (the call failed and FlexShopper certainly did not act).</summary>
-    Task AbandonAsync(string operation, string key, ETag pending, CancellationToken cancellationToken = default);
+    Task AbandonAsync(string operation, IdempotencyBegin begun, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Keeps the key as "outcome unknown": FlexShopper may have carried out the attempt that began at
     /// <paramref name="attemptedAt"/>. The next attempt with this key begins with <see cref="IdempotencyBegin.EarlierUnknownAt"/>
-    /// set; an unknown record never expires into a fresh one.
+    /// set; an unknown record never expires into a fresh one while a retry could settle it (see <c>Retention__IdempotencyUnknown</c>).
     /// </summary>
-    Task MarkUnknownAsync(string operation, string key, ETag pending, DateTimeOffset attemptedAt, string reason, CancellationToken cancellationToken = default);
+    Task MarkUnknownAsync(string operation, IdempotencyBegin begun, DateTimeOffset attemptedAt, string reason, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
-/// Table Storage records: partition = operation, row = SHA-256 of the key. A pending row is inserted first, so of
+/// Table Storage records: partition = operation, row = a keyed hash (HMAC-SHA256, <see cref="KeyedHasher"/>) of the key,
+/// and the request's fingerprint kept keyed too, with the id of the hashing secret it was written under. During a
+/// rotation of that secret a key is looked up under the old secret first, and a record found there stays where it is
+/// until it settles and expires. A pending row is inserted first, so of
 /// two concurrent duplicates exactly one inserts and acts; the other sees it pending. A row is <c>pending</c> (an
 /// attempt is acting), <c>done</c> (the first final outcome, replayed) or <c>unknown</c> (an attempt may have been
 /// carried out without our hearing; the next one takes it over with an ETag condition and reconciles first).
@@ -77,42 +86,62 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
 
     private readonly TableCreatedOnFirstUse _table;
     private readonly TimeProvider _time;
+    private readonly KeyedHasher _hasher;
 
-    public TableIdempotencyStore(TableServiceClient service, IOptions<TableNames> names, TimeProvider time)
+    public TableIdempotencyStore(TableServiceClient service, IOptions<TableNames> names, TimeProvider time, KeyedHasher hasher)
     {
         _table = new TableCreatedOnFirstUse(service.GetTableClient(names.Value.Idempotency));
         _time = time;
+        _hasher = hasher;
     }
 
     public async Task<IdempotencyBegin> BeginAsync(string operation, string key, string fingerprint, CancellationToken cancellationToken = default)
     {
+        var keys = await _hasher.KeysAsync(cancellationToken).ConfigureAwait(false);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
-        var row = RowKey(key);
+        TableEntity? entity = null;
+        foreach (var older in keys.All.Skip(1))
+        {
+            // A rotation is under way: a record made under the old secret is this key's record until it expires.
+            var earlier = await table.GetEntityIfExistsAsync<TableEntity>(operation, RowKey(older, key), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (earlier.HasValue && earlier.Value is { } found)
+            {
+                entity = found;
+                break;
+            }
+        }
+
+        var row = entity?.RowKey ?? RowKey(keys.Write, key);
         var pending = new TableEntity(operation, row)
         {
             ["State"] = Pending,
-            ["Fingerprint"] = fingerprint,
+            ["Fingerprint"] = Keyed(keys.Write, fingerprint),
+            ["HashKeyId"] = keys.Write.Id,
             ["StartedAt"] = now,
             ["ExpiresAt"] = now + Retention,
         };
-        try
+        if (entity is null)
         {
-            var added = await table.AddEntityAsync(pending, cancellationToken).ConfigureAwait(false);
-            return new IdempotencyBegin(IdempotencyState.Begun, ETag: added.Headers.ETag ?? default, StartedAt: now);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            // Someone holds this key: read what they left.
+            try
+            {
+                var added = await table.AddEntityAsync(pending, cancellationToken).ConfigureAwait(false);
+                return new IdempotencyBegin(IdempotencyState.Begun, ETag: added.Headers.ETag ?? default, StartedAt: now) { RowKey = row };
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                // Someone holds this key: read what they left.
+            }
+
+            var existing = await table.GetEntityIfExistsAsync<TableEntity>(operation, row, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!existing.HasValue || existing.Value is null)
+            {
+                return new IdempotencyBegin(IdempotencyState.InProgress); // deleted between our calls: let the caller retry
+            }
+
+            entity = existing.Value;
         }
 
-        var existing = await table.GetEntityIfExistsAsync<TableEntity>(operation, row, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!existing.HasValue || existing.Value is null)
-        {
-            return new IdempotencyBegin(IdempotencyState.InProgress); // deleted between our calls: let the caller retry
-        }
-
-        var entity = existing.Value;
         var state = entity.GetString("State");
         var expired = entity.GetDateTimeOffset("ExpiresAt") is { } expires && expires <= now;
         var stalePending = state == Pending && entity.GetDateTimeOffset("StartedAt") is { } started && now - started > PendingLease;
@@ -122,7 +151,9 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
             return await TakeOverAsync(table, pending, entity.ETag, now, earlierUnknownAt: null, cancellationToken).ConfigureAwait(false);
         }
 
-        if (entity.GetString("Fingerprint") != fingerprint)
+        // The fingerprint is compared under the secret the record was written with (a record from before keyed
+        // hashes, or under a secret no longer accepted, matches nothing).
+        if (keys.ById(entity.GetString("HashKeyId")) is not { } writtenWith || entity.GetString("Fingerprint") != Keyed(writtenWith, fingerprint))
         {
             return new IdempotencyBegin(IdempotencyState.Mismatch);
         }
@@ -156,7 +187,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         try
         {
             var taken = await table.UpdateEntityAsync(pending, seen, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            return new IdempotencyBegin(IdempotencyState.Begun, ETag: taken.Headers.ETag ?? default, StartedAt: now, EarlierUnknownAt: earlierUnknownAt);
+            return new IdempotencyBegin(IdempotencyState.Begun, ETag: taken.Headers.ETag ?? default, StartedAt: now, EarlierUnknownAt: earlierUnknownAt) { RowKey = pending.RowKey };
         }
         catch (RequestFailedException ex) when (ex.Status == 412)
         {
@@ -164,11 +195,12 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         }
     }
 
-    public async Task CompleteAsync(string operation, string key, ETag pending, IdempotencyOutcome outcome, CancellationToken cancellationToken = default)
+    public async Task CompleteAsync(string operation, IdempotencyBegin begun, IdempotencyOutcome outcome, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(begun);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
-        var done = new TableEntity(operation, RowKey(key))
+        var done = new TableEntity(operation, Held(begun))
         {
             ["State"] = Done,
             ["Status"] = outcome.Status,
@@ -188,13 +220,14 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         }
 
         // Fingerprint stays: Merge keeps it from the pending row.
-        await table.UpdateEntityAsync(done, pending, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        await table.UpdateEntityAsync(done, begun.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task MarkUnknownAsync(string operation, string key, ETag pending, DateTimeOffset attemptedAt, string reason, CancellationToken cancellationToken = default)
+    public async Task MarkUnknownAsync(string operation, IdempotencyBegin begun, DateTimeOffset attemptedAt, string reason, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(begun);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-        var unknown = new TableEntity(operation, RowKey(key))
+        var unknown = new TableEntity(operation, Held(begun))
         {
             ["State"] = Unknown,
             ["AttemptedAt"] = attemptedAt,
@@ -204,7 +237,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         try
         {
             // Merge keeps the fingerprint; the ETag makes sure the row is still this attempt's.
-            await table.UpdateEntityAsync(unknown, pending, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            await table.UpdateEntityAsync(unknown, begun.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
@@ -212,12 +245,13 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         }
     }
 
-    public async Task AbandonAsync(string operation, string key, ETag pending, CancellationToken cancellationToken = default)
+    public async Task AbandonAsync(string operation, IdempotencyBegin begun, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(begun);
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await table.DeleteEntityAsync(operation, RowKey(key), pending, cancellationToken).ConfigureAwait(false);
+            await table.DeleteEntityAsync(operation, Held(begun), begun.ETag, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
@@ -227,7 +261,8 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
 
     /// <summary>
     /// What makes two requests "the same": method, path, body and who sent it (the customer token, for customer
-    /// calls), so a key reused by another customer can never replay the first customer's outcome.
+    /// calls), so a key reused by another customer can never replay the first customer's outcome. The store keeps it
+    /// keyed with the hashing secret, never as computed here.
     /// </summary>
     public static string Fingerprint(string method, string path, ReadOnlySpan<byte> body, string? principal = null)
     {
@@ -238,8 +273,14 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    // Keys are caller-chosen text; a hash keeps the row key within Table Storage's allowed characters.
-    private static string RowKey(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    // Keys are caller-chosen text (an order number, say): a keyed hash keeps the row key within Table Storage's allowed
+    // characters and gives nothing back to whoever reads the table without the secret.
+    internal static string RowKey(HashKey hashKey, string key) => hashKey.Hex("idempotency-key\n" + key);
+
+    private static string Keyed(HashKey hashKey, string fingerprint) => hashKey.Hex("idempotency-request\n" + fingerprint);
+
+    private static string Held(IdempotencyBegin begun) =>
+        begun.RowKey ?? throw new InvalidOperationException("This attempt holds no idempotency record.");
 
     private async ValueTask<TableClient> TableAsync(CancellationToken cancellationToken)
     {

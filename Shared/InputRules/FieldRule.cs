@@ -28,6 +28,9 @@ public sealed class FieldRule
     /// <summary>The shape as an ECMAScript pattern (JSON Schema, OpenAPI), or null when only code can say it.</summary>
     public string? Pattern { get; }
 
+    /// <summary>The only values accepted, for a rule over a fixed set of words (an enum in the API document).</summary>
+    public IReadOnlyList<string>? Allowed { get; internal init; }
+
     /// <summary>The message a caller gets for a value that breaks the rule.</summary>
     public string Message => "Must be " + Requirement + ".";
 

@@ -146,7 +146,7 @@ public static partial class FieldRules
     public static FieldRule OneOf(params string[] allowed)
     {
         var set = allowed.ToHashSet(StringComparer.Ordinal);
-        return new FieldRule("one of: " + string.Join(", ", allowed), allowed.Max(a => a.Length), null, null, set.Contains);
+        return new FieldRule("one of: " + string.Join(", ", allowed), allowed.Max(a => a.Length), null, null, set.Contains) { Allowed = allowed };
     }
 
     /// <summary>Null for an absent, empty or all-spaces optional value, so nothing empty is forwarded.</summary>

@@ -146,7 +146,7 @@ public sealed class CheckoutInput : IValidatedInput
             if (customer.Address is { } address)
             {
                 new AddressInput { Street1 = address.Street1, Street2 = address.Street2, City = address.City, Region = address.Region, PostalCode = address.PostalCode }
-                    .Validate(errors, "customer.address.");
+                    .Validate(errors, "customer.address.", withCountry: false);
             }
         }
 
@@ -184,7 +184,7 @@ internal static class OrderRules
         errors.Check(prefix + "productId", productId, FieldRules.Code, required: false);
         errors.Check(prefix + "condition", condition, Conditions, required: false);
         var costValid = errors.Money(prefix + "cost", cost, errors.Limits.MaxTotal);
-        var quantityValid = quantity is null || errors.Count(prefix + "quantity", quantity, 1, errors.Limits.MaxQuantity);
+        var quantityValid = quantity is null || errors.Count(prefix + "quantity", quantity, 1, errors.Limits.MaxQuantity, required: false);
         return costValid && quantityValid ? cost!.Value * (quantity ?? 1) : null;
     }
 

@@ -12,6 +12,12 @@ public static class TransactionQueryParser
 {
     public static readonly FieldRule LeaseStatuses = FieldRules.OneOf("signed", "pending");
 
+    /// <summary>FlexShopper's documented page maximum.</summary>
+    public const int MaxPage = 1000;
+
+    /// <summary>The largest page we ask FlexShopper for.</summary>
+    public const int MaxLimit = 100;
+
     public static (TransactionQuery? Query, IActionResult? Problem) Parse(IQueryCollection query)
     {
         var errors = new FieldErrors();
@@ -47,8 +53,8 @@ public static class TransactionQueryParser
         var result = new TransactionQuery
         {
             LeaseStatus = FieldRules.Given(status),
-            Page = Int("page", 1, 1000), // FlexShopper's documented page maximum
-            Limit = Int("limit", 1, 100),
+            Page = Int("page", 1, MaxPage),
+            Limit = Int("limit", 1, MaxLimit),
             FromDate = Date("fromDate"),
             ToDate = Date("toDate"),
         };

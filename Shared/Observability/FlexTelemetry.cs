@@ -32,6 +32,8 @@ public sealed class FlexTelemetry : IDisposable
         CatalogProducts = _meter.CreateCounter<long>("flexfunctions.catalog.products", "{product}", "Products inserted, updated or deleted by catalog refreshes.");
         AbuseLimitRejections = _meter.CreateCounter<long>("flexfunctions.abuse_limits.rejections", "{request}",
             "Login requests refused by an abuse limit, by kind and scope (customer, ip, lockout).");
+        CleanupDeleted = _meter.CreateCounter<long>("flexfunctions.cleanup.deleted", "{row}", "Expired rows the storage cleanup deleted, by table.");
+        CleanupRuns = _meter.CreateCounter<long>("flexfunctions.cleanup.runs", "{run}", "Storage cleanup runs by outcome: Completed, Paused, Failed.");
     }
 
     public Histogram<double> FlexShopperDuration { get; }
@@ -47,6 +49,10 @@ public sealed class FlexTelemetry : IDisposable
     public Counter<long> CatalogProducts { get; }
 
     public Counter<long> AbuseLimitRejections { get; }
+
+    public Counter<long> CleanupDeleted { get; }
+
+    public Counter<long> CleanupRuns { get; }
 
     /// <summary>Counts one warehouse delivery's outcome.</summary>
     public void RecordConfirmation(string outcome) =>

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Security.KeyVault.Secrets;
+using FlexFunctions.Shared.Dependencies;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -48,13 +49,21 @@ public sealed partial class SharedSecret
 
     /// <summary>
     /// The accepted secrets, newest first; empty when none is configured locally. A vault failure with nothing cached
-    /// throws the vault's <see cref="RequestFailedException"/> (callers answer 503); with a cached value it keeps serving that.
+    /// throws what the vault client threw, which <see cref="DependencyOutage"/> classifies (callers answer 503); with a
+    /// cached value an outage keeps serving that.
     /// </summary>
-    public async ValueTask<IReadOnlyList<string>> CurrentAsync(CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<string>> CurrentAsync(CancellationToken cancellationToken = default) =>
+        (await ReadAsync(cancellationToken).ConfigureAwait(false)).Secrets;
+
+    /// <summary>
+    /// The accepted secrets and when the value holding them was set (the Key Vault version's creation time; null for a
+    /// local setting), so a caller can tell how long every instance has had the chance to read a rotation.
+    /// </summary>
+    public async ValueTask<SecretLines> ReadAsync(CancellationToken cancellationToken = default)
     {
         if (_cached is { } cached && _time.GetUtcNow() < cached.RefreshAt)
         {
-            return cached.Secrets;
+            return cached.Lines;
         }
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -63,12 +72,12 @@ public sealed partial class SharedSecret
             // Callers queued behind a refresh use its result instead of reading Key Vault again one by one.
             if (_cached is { } fresh && _time.GetUtcNow() < fresh.RefreshAt)
             {
-                return fresh.Secrets;
+                return fresh.Lines;
             }
 
             if (_vault.Value.VaultUri is null)
             {
-                var local = Split(_localValue());
+                var local = new SecretLines(Split(_localValue()), null);
                 _cached = new Cached(local, DateTimeOffset.MaxValue);
                 return local;
             }
@@ -84,7 +93,7 @@ public sealed partial class SharedSecret
             {
                 var client = _services.GetRequiredService<SecretClient>();
                 var secret = await client.GetSecretAsync(name, version: null, cancellationToken).ConfigureAwait(false);
-                var values = Split(secret.Value.Value);
+                var values = new SecretLines(Split(secret.Value.Value), secret.Value.Properties.CreatedOn);
                 _cached = new Cached(values, _time.GetUtcNow() + _vault.Value.RefreshInterval);
                 _refused = null;
                 return values;
@@ -96,12 +105,13 @@ public sealed partial class SharedSecret
                 Refuse(name, ex);
                 throw;
             }
-            catch (Exception ex) when (_cached is { } stale && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (_cached is { } stale && DependencyOutage.Is(ex, cancellationToken))
             {
-                // A vault outage (or a credential failure) keeps the secret we have rather than refusing every call.
+                // A vault outage (or a credential failure) keeps the secret we have rather than refusing every call;
+                // anything else (a bug) is not hidden behind the cached value.
                 LogVaultUnavailable(_logger, name, ex.GetType().Name);
                 _cached = stale with { RefreshAt = _time.GetUtcNow() + RetryAfterFailure };
-                return stale.Secrets;
+                return stale.Lines;
             }
             catch (RequestFailedException ex) when (ex.Status == 403)
             {
@@ -142,7 +152,14 @@ public sealed partial class SharedSecret
     [LoggerMessage(Level = LogLevel.Warning, Message = "Secret {SecretName} holds {Count} lines; only the first two are accepted (the new and the old during a rotation)")]
     private static partial void LogTooMany(ILogger logger, string secretName, int count);
 
-    private sealed record Cached(IReadOnlyList<string> Secrets, DateTimeOffset RefreshAt);
+    private sealed record Cached(SecretLines Lines, DateTimeOffset RefreshAt);
 
     private sealed record Refusal(int Status, string Message, string? ErrorCode, DateTimeOffset Until);
+}
+
+/// <summary>A shared secret's accepted values, newest first, and when they were set (null for a local setting).</summary>
+public sealed record SecretLines(IReadOnlyList<string> Secrets, DateTimeOffset? SetAt)
+{
+    // The values are secrets: a record would print them.
+    public override string ToString() => $"SecretLines(Count={Secrets.Count}, SetAt={SetAt:O})";
 }

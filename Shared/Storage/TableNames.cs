@@ -33,6 +33,10 @@ public sealed class TableNames
     [Required, RegularExpression(TableNamePattern)]
     public string ShopifyOrders { get; set; } = "shopifyorders";
 
+    /// <summary>The storage cleanup's run records and where its next run resumes.</summary>
+    [Required, RegularExpression(TableNamePattern)]
+    public string StorageCleanup { get; set; } = "storagecleanup";
+
     // Azure Table names: alphanumeric, starting with a letter, 3-63 characters.
     private const string TableNamePattern = "^[A-Za-z][A-Za-z0-9]{2,62}$";
 }

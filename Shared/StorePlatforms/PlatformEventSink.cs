@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FlexFunctions.Shared.Confirmations;
+using FlexFunctions.Shared.InputRules;
 using FlexFunctions.Shared.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -63,7 +64,8 @@ public sealed partial class PlatformEventSink(
                     Kind = FailedEventKinds.Skipped,
                     Id = EventKey.Hash(delivery.Platform + ":" + part.Key),
                     Reason = part.Reason,
-                    TransactionId = part.TransactionId,
+                    // Only an id the contract accepts is kept as the row's transaction (as the warehouse reader does).
+                    TransactionId = FieldRules.Identifier.Accepts(part.TransactionId) ? part.TransactionId : null,
                     EventType = delivery.Platform + " " + delivery.Topic,
                     MessageId = delivery.DeliveryId,
                     Encoding = DeliveryEncoding,

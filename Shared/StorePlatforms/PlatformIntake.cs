@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.Dependencies;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.InputRules;
 using FlexFunctions.Shared.Secrets;
 using FlexFunctions.Shared.Webhooks;
 using Microsoft.AspNetCore.Http;
@@ -81,7 +82,7 @@ public sealed partial class PlatformIntake
                     $"{ShopifyShopHeader} must be the shop in Shopify__ShopDomain.", "ShopNotServed"));
             }
 
-            return Identify(headers, ShopifyTopicHeader, ShopifyWebhookIdHeader, shop, id => id);
+            return Identify(headers, ShopifyTopicHeader, ShopifyWebhookIdHeader, (ShopifyShopHeader, FieldRules.Code), id => id);
         },
         ShopifyTranslator.Project,
         (delivery, _, ct) => _sink.TranslateAsync(delivery, ct)), cancellationToken);
@@ -95,7 +96,7 @@ public sealed partial class PlatformIntake
         },
         // WooCommerce's delivery id is a hash of the webhook id and the current second, so two deliveries within one
         // second share it: the body's hash makes the key one delivery's.
-        (headers, body) => Identify(headers, WooTopicHeader, WooDeliveryHeader, headers[WooSourceHeader],
+        (headers, body) => Identify(headers, WooTopicHeader, WooDeliveryHeader, (WooSourceHeader, FieldRules.HttpUrl),
             id => id + ":" + Convert.ToHexStringLower(SHA256.HashData(body.Span))[..32]),
         WooCommerceTranslator.Project,
         (delivery, _, ct) => _sink.TranslateAsync(delivery, ct))
@@ -208,33 +209,56 @@ public sealed partial class PlatformIntake
         }
     }
 
-    private static (Identity? Identity, IActionResult? Problem) Identify(IHeaderDictionary headers, string? topicHeader, string idHeader, string? shop, Func<string, string> dedupeKey)
+    /// <summary>
+    /// The delivery's topic, id and (optional) shop from its headers. Each is checked with the app's rule set, as any
+    /// field is: they go into storage rows, log lines and the operator's list, so a control character or 5,000
+    /// characters there is a 400 naming the header, not a row the table refuses.
+    /// </summary>
+    private static (Identity? Identity, IActionResult? Problem) Identify(IHeaderDictionary headers, string? topicHeader, string idHeader,
+        (string Header, FieldRule Rule)? shopHeader, Func<string, string> dedupeKey)
     {
-        string? topic = topicHeader is null ? "warehouse-event" : headers[topicHeader];
-        string? id = headers[idHeader];
-        var missing = new List<string>();
-        if (string.IsNullOrWhiteSpace(topic))
+        var topic = topicHeader is null ? "warehouse-event" : headers[topicHeader].ToString().Trim();
+        var id = headers[idHeader].ToString().Trim();
+        var shop = shopHeader is { } s ? FieldRules.Given(headers[s.Header].ToString().Trim()) : null;
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        void Check(string header, string? value, FieldRule rule, bool required)
         {
-            missing.Add(topicHeader!);
+            if (string.IsNullOrEmpty(value))
+            {
+                if (required)
+                {
+                    errors[header] = ["This header is required."];
+                }
+            }
+            else if (!rule.Accepts(value))
+            {
+                errors[header] = [rule.Message];
+            }
         }
 
-        if (string.IsNullOrWhiteSpace(id))
+        if (topicHeader is not null)
         {
-            missing.Add(idHeader);
+            Check(topicHeader, topic, FieldRules.Code, required: true);
         }
 
-        if (missing.Count > 0)
+        Check(idHeader, id, FieldRules.Code, required: true);
+        if (shopHeader is { } sh)
         {
-            return (null, Problems.Validation(missing.ToDictionary(h => h, _ => new[] { "This header is required." })));
+            Check(sh.Header, shop, sh.Rule, required: false);
         }
 
-        return (new Identity(topic!.Trim().ToLowerInvariant(), id!.Trim(), dedupeKey(id!.Trim()), string.IsNullOrWhiteSpace(shop) ? null : shop.Trim()), null);
+        if (errors.Count > 0)
+        {
+            return (null, Problems.Validation(errors));
+        }
+
+        return (new Identity(topic.ToLowerInvariant(), id, dedupeKey(id), shop), null);
     }
 
     private static JsonResponse<DeliveryAnswer> Answer(DeliveryAnswer answer) => JsonResponse.Ok(answer, DeliveryAnswerJson.Default.DeliveryAnswer);
 
     /// <summary>WooCommerce's ping when a webhook is created or activated: a form body, no signature.</summary>
-    [GeneratedRegex("^webhook_id=[0-9]{1,20}$")]
+    [GeneratedRegex("^webhook_id=[0-9]{1,20}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex WooPing();
 
     private sealed record Identity(string Topic, string DeliveryId, string DedupeKey, string? Shop);

@@ -31,10 +31,10 @@ public sealed class ShopifyOrderIndex
         await _table.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var entity = new TableEntity(Partition(shop), orderId.ToString(CultureInfo.InvariantCulture))
         {
-            ["Name"] = facts.Name,
-            ["NoteAttribute"] = facts.NoteAttribute,
-            ["NoteValue"] = facts.NoteValue,
-            ["Gateways"] = string.Join('\n', facts.Gateways),
+            ["Name"] = Bound(facts.Name),
+            ["NoteAttribute"] = Bound(facts.NoteAttribute),
+            ["NoteValue"] = Bound(facts.NoteValue),
+            ["Gateways"] = string.Join('\n', facts.Gateways.Take(MaxGateways).Select(Bound)),
             ["LearnedAt"] = _time.GetUtcNow(),
         };
         await _table.Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
@@ -54,6 +54,15 @@ public sealed class ShopifyOrderIndex
         var gateways = row.GetString("Gateways") is { Length: > 0 } joined ? joined.Split('\n') : [];
         return new ShopifyOrderFacts(row.GetString("Name"), row.GetString("NoteAttribute"), row.GetString("NoteValue"), gateways);
     }
+
+    /// <summary>
+    /// A payload's text, kept within a Table property (64 KiB) whatever the payload held. Cut only past
+    /// <see cref="MaxKeptChars"/>, which is longer than any usable transaction id, so a cut value is still refused as one.
+    /// </summary>
+    private static string? Bound(string? value) => value is { Length: > MaxKeptChars } ? value[..MaxKeptChars] : value;
+
+    private const int MaxKeptChars = 512;
+    private const int MaxGateways = 20;
 
     // Shop domains are letters, digits, dots and dashes; anything else (or none) must still make a valid key.
     private static string Partition(string? shop)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using FlexFunctions.Shared.Confirmations;
+using FlexFunctions.Shared.InputRules;
 using Microsoft.Extensions.Options;
 
 namespace FlexFunctions.Shared.StorePlatforms;
@@ -26,13 +27,15 @@ public sealed class ShopifyTranslator
     private readonly TransactionIdSource _source;
     private readonly IReadOnlyList<string> _gateways;
     private readonly ShopifyOrderIndex _index;
+    private readonly int _maxQuantity;
 
-    public ShopifyTranslator(IOptions<ShopifyOptions> options, ShopifyOrderIndex index)
+    public ShopifyTranslator(IOptions<ShopifyOptions> options, IOptions<OrderLimitsOptions> limits, ShopifyOrderIndex index)
     {
         _options = options.Value;
         _source = Source(_options.TransactionId) ?? throw new OptionsValidationException(ShopifyOptions.Section, typeof(ShopifyOptions), [SourceError]);
         _gateways = FinancedBy.Names(_options.PaymentGateways);
         _index = index;
+        _maxQuantity = limits.Value.MaxQuantity;
     }
 
     internal const string SourceError = "Shopify__TransactionId must be id, name or note:<attribute name>.";
@@ -93,6 +96,12 @@ public sealed class ShopifyTranslator
             return Translation.Nothing($"{label} is '{status}': not shipped yet; its update to 'success' confirms it.");
         }
 
+        if (f.Id <= 0 || f.OrderId <= 0)
+        {
+            builder.Unusable(key, $"{label} has no {(f.Id <= 0 ? "id" : "order_id")}: it cannot be told apart or matched to a lease; nothing was sent.");
+            return builder.Build();
+        }
+
         var facts = NeedsIndex ? await _index.FindAsync(delivery.Shop, f.OrderId, cancellationToken).ConfigureAwait(false) : null;
         var orderLabel = OrderLabel(facts?.Name ?? OrderNameOf(f.Name), f.OrderId);
         if (NotFinanced(facts?.Gateways, orderLabel) is { } notFinanced)
@@ -107,9 +116,15 @@ public sealed class ShopifyTranslator
             return builder.Build();
         }
 
-        var (items, withoutSku) = TranslationBuilder.BySku((f.LineItems ?? []).Select(l => (l.Sku, l.Quantity, Line(l))));
-        var carrier = TranslationBuilder.Text(f.TrackingCompany, 64) ?? _options.DefaultCarrier;
-        var number = TranslationBuilder.Text(f.TrackingNumber ?? f.TrackingNumbers?.FirstOrDefault(n => !string.IsNullOrWhiteSpace(n)), 128);
+        if (TranslationBuilder.Unfit(transactionId, Setting) is { } unfit)
+        {
+            builder.Unusable(key, $"{label} of {orderLabel}: {unfit}; nothing was sent.");
+            return builder.Build();
+        }
+
+        var (items, refused) = TranslationBuilder.BySku((f.LineItems ?? []).Select(l => (l.Sku, l.Quantity, Line(l))), _maxQuantity);
+        var carrier = TranslationBuilder.Text(f.TrackingCompany) ?? _options.DefaultCarrier;
+        var number = TranslationBuilder.Text(f.TrackingNumber ?? f.TrackingNumbers?.FirstOrDefault(n => !string.IsNullOrWhiteSpace(n)));
         var link = TranslationBuilder.Link(f.TrackingUrl ?? f.TrackingUrls?.FirstOrDefault(u => !string.IsNullOrWhiteSpace(u)));
         // The shop's own date: created_at carries the shop's offset.
         var shipDate = TranslationBuilder.Date(f.CreatedAt ?? delivery.ReceivedAt);
@@ -119,10 +134,14 @@ public sealed class ShopifyTranslator
                 [.. items.Select(i => new WarehouseItem { Sku = i.Sku, Quantity = i.Quantity, Carrier = carrier, TrackingNumber = number, TrackingLink = link, ShipDate = shipDate })]);
         }
 
-        if (withoutSku.Count > 0)
+        if (refused.Count > 0)
         {
-            builder.Unusable(key, $"{label} of {orderLabel}: {string.Join(", ", withoutSku)} has no SKU, so its units are not confirmed as shipped"
+            builder.Unusable(key, $"{label} of {orderLabel}: {string.Join("; ", refused)}, so those units are not confirmed as shipped"
                 + (items.Count == 0 ? "; nothing was sent." : "; the other lines were."), transactionId);
+        }
+        else if (items.Count == 0)
+        {
+            builder.Unusable(key, $"{label} of {orderLabel} lists no units: nothing was sent.", transactionId);
         }
 
         return builder.Build();
@@ -130,6 +149,11 @@ public sealed class ShopifyTranslator
 
     private async Task<Translation> OrderAsync(PlatformDelivery delivery, ShopifyOrder o, CancellationToken cancellationToken)
     {
+        if (o.Id <= 0)
+        {
+            return new([], [new Unusable("order:no-id:" + delivery.DeliveryId, $"The {delivery.Topic} order has no id: it cannot be matched to a lease; nothing was learned or sent.")]);
+        }
+
         if (NeedsIndex)
         {
             var facts = new ShopifyOrderFacts(o.Name, _source.Name, _source.Name is null ? null : NoteValue(o), [.. (o.PaymentGatewayNames ?? []).OfType<string>()]);
@@ -154,7 +178,15 @@ public sealed class ShopifyTranslator
 
         if (FromOrder(o) is not { } transactionId)
         {
-            builder.Unusable(key, $"{orderLabel} has no note attribute '{_source.Name}' (Shopify__TransactionId={_source}): FlexShopper did not finance it, or checkout did not record the transaction id.");
+            builder.Unusable(key, _source.Field == "name"
+                ? $"{orderLabel} has no name (Shopify__TransactionId={_source}): its transaction id is not known."
+                : $"{orderLabel} has no note attribute '{_source.Name}' (Shopify__TransactionId={_source}): FlexShopper did not finance it, or checkout did not record the transaction id.");
+            return builder.Build();
+        }
+
+        if (TranslationBuilder.Unfit(transactionId, Setting) is { } unfit)
+        {
+            builder.Unusable(key, $"{orderLabel} was cancelled, but {unfit}; nothing was sent.");
             return builder.Build();
         }
 
@@ -167,28 +199,35 @@ public sealed class ShopifyTranslator
             return builder.Build();
         }
 
-        // Refunds (restocked or not) and fulfilled units are settled elsewhere: cancel only what remains.
+        // Refunds (restocked or not) and fulfilled units are settled elsewhere: cancel only what remains. Summed as long
+        // (a payload's quantities may be anything an int holds); what is settled past the ordered units leaves none.
         var remaining = (o.LineItems ?? []).Select(l => (l.Sku,
-            Quantity: l.Quantity - refunded.Where(r => r.LineItemId == l.Id).Sum(r => r.Quantity) - shipped.Where(s => s.Id == l.Id).Sum(s => s.Quantity),
+            Quantity: (int)Math.Max(0, l.Quantity - refunded.Where(r => r.LineItemId == l.Id).Sum(r => (long)Math.Max(0, r.Quantity)) - shipped.Where(s => s.Id == l.Id).Sum(s => (long)Math.Max(0, s.Quantity))),
             Line(l)));
-        var (items, withoutSku) = TranslationBuilder.BySku(remaining);
+        var (items, refused) = TranslationBuilder.BySku(remaining, _maxQuantity);
         if (items.Count > 0)
         {
             builder.Event(WarehouseEventTypes.Cancel, transactionId, reference, o.CancelledAt, [.. items.Select(i => new WarehouseItem { Sku = i.Sku, Quantity = i.Quantity })]);
         }
 
-        if (withoutSku.Count > 0)
+        if (refused.Count > 0)
         {
-            builder.Unusable(key, $"{orderLabel} was cancelled: {string.Join(", ", withoutSku)} has no SKU, so its units are not cancelled at FlexShopper.", transactionId);
+            builder.Unusable(key, $"{orderLabel} was cancelled: {string.Join("; ", refused)}, so those units are not cancelled at FlexShopper.", transactionId);
         }
 
-        return builder.Build(items.Count == 0 && withoutSku.Count == 0 ? $"{orderLabel} was cancelled; its refunds and fulfillments already account for every unit." : null);
+        return builder.Build(items.Count == 0 && refused.Count == 0 ? $"{orderLabel} was cancelled; its refunds and fulfillments already account for every unit." : null);
     }
 
     private async Task<Translation> RefundAsync(PlatformDelivery delivery, ShopifyRefund r, CancellationToken cancellationToken)
     {
         var key = "refund:" + r.Id.ToString(CultureInfo.InvariantCulture);
         var builder = new TranslationBuilder();
+        if (r.Id <= 0 || r.OrderId <= 0)
+        {
+            builder.Unusable(key + ":" + delivery.DeliveryId, $"The refund has no {(r.Id <= 0 ? "id" : "order_id")}: it cannot be told apart or matched to a lease; nothing was sent.");
+            return builder.Build();
+        }
+
         var facts = NeedsIndex ? await _index.FindAsync(delivery.Shop, r.OrderId, cancellationToken).ConfigureAwait(false) : null;
         var orderLabel = OrderLabel(facts?.Name, r.OrderId);
         if (NotFinanced(facts?.Gateways, orderLabel) is { } notFinanced)
@@ -200,6 +239,12 @@ public sealed class ShopifyTranslator
         if (FromFacts(r.OrderId, facts, null) is not { } transactionId)
         {
             builder.Unusable(key, Unknown(orderLabel));
+            return builder.Build();
+        }
+
+        if (TranslationBuilder.Unfit(transactionId, Setting) is { } unfit)
+        {
+            builder.Unusable(key, $"Refund {r.Id} of {orderLabel}: {unfit}; nothing was sent.");
             return builder.Build();
         }
 
@@ -221,19 +266,23 @@ public sealed class ShopifyTranslator
                 continue;
             }
 
-            var (items, withoutSku) = TranslationBuilder.BySku(group.Select(l => (l.LineItem?.Sku, l.Quantity, Line(l.LineItem, l.LineItemId))));
+            var (items, refused) = TranslationBuilder.BySku(group.Select(l => (l.LineItem?.Sku, l.Quantity, Line(l.LineItem, l.LineItemId))), _maxQuantity);
             if (items.Count > 0)
             {
                 builder.Event(group.Key, transactionId, reference, r.CreatedAt, [.. items.Select(i => new WarehouseItem { Sku = i.Sku, Quantity = i.Quantity })]);
             }
 
-            unclear.AddRange(withoutSku.Select(w => w + " (no SKU)"));
+            unclear.AddRange(refused);
         }
 
         if (unclear.Count > 0)
         {
-            builder.Unusable(key, $"Refund {r.Id} of {orderLabel}: {string.Join(", ", unclear)} cannot be sent as a cancel or return"
+            builder.Unusable(key, $"Refund {r.Id} of {orderLabel}: {string.Join("; ", unclear)}; those units cannot be sent as a cancel or return"
                 + (builder.Events == 0 ? "; nothing was sent." : "; the other lines were."), transactionId);
+        }
+        else if (builder.Events == 0)
+        {
+            builder.Unusable(key, $"Refund {r.Id} of {orderLabel} lists no units: nothing was sent.", transactionId);
         }
 
         return builder.Build();
@@ -260,17 +309,19 @@ public sealed class ShopifyTranslator
     private string Unknown(string orderLabel) =>
         $"The FlexShopper transaction id of {orderLabel} is not known: Shopify__TransactionId={_source} is read from the order, which arrives with the orders/create and orders/updated webhooks. Subscribe them, then replay this event.";
 
+    private string Setting => $"Shopify__TransactionId={_source}";
+
     private string? FromOrder(ShopifyOrder o) => _source.Field switch
     {
         "id" => o.Id.ToString(CultureInfo.InvariantCulture),
-        "name" => Blank(o.Name),
+        "name" => NameAsTransactionId(o.Name),
         _ => NoteValue(o),
     };
 
     private string? FromFacts(long orderId, ShopifyOrderFacts? facts, string? nameHint) => _source.Field switch
     {
         "id" => orderId.ToString(CultureInfo.InvariantCulture),
-        "name" => Blank(facts?.Name) ?? Blank(nameHint),
+        "name" => NameAsTransactionId(facts?.Name) ?? NameAsTransactionId(nameHint),
         // Learned under another attribute name (the setting changed since): not known.
         _ => facts is not null && string.Equals(facts.NoteAttribute, _source.Name, StringComparison.Ordinal) ? Blank(facts.NoteValue) : null,
     };
@@ -279,6 +330,18 @@ public sealed class ShopifyTranslator
     {
         var attribute = (o.NoteAttributes ?? []).FirstOrDefault(a => string.Equals(a.Name?.Trim(), _source.Name, StringComparison.OrdinalIgnoreCase));
         return attribute?.Value is { } value ? Blank(value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText()) : null;
+    }
+
+    /// <summary>
+    /// The transaction id the <c>name</c> setting gives: the order name without its leading <c>#</c> (<c>#1001</c> is
+    /// <c>1001</c>). A <c>#</c> cannot be part of it: the transaction id is a segment of FlexShopper's URL path, where
+    /// <c>#</c> starts a fragment, so the store creates its lease with the same value without it.
+    /// </summary>
+    internal static string? NameAsTransactionId(string? name)
+    {
+        // Only the one '#': "# 1001" or "##1001" is not guessed at, but refused as an identifier would be.
+        var trimmed = Blank(name);
+        return trimmed is not null && trimmed.StartsWith('#') ? (trimmed.Length > 1 ? trimmed[1..] : null) : trimmed;
     }
 
     /// <summary>The order's name from a fulfillment's (<c>#1001.1</c> is the first fulfillment of <c>#1001</c>).</summary>

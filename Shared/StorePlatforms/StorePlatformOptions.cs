@@ -14,7 +14,10 @@ public sealed class ShopifyOptions
     /// <summary>Local runs only: the secret when no Key Vault is configured.</summary>
     public string? Secret { get; set; }
 
-    /// <summary><c>id</c> (order id), <c>name</c> (order name such as <c>#1001</c>) or <c>note:&lt;attribute&gt;</c> (a note attribute).</summary>
+    /// <summary>
+    /// <c>id</c> (order id), <c>name</c> (the order name without its leading <c>#</c>: <c>#1001</c> gives <c>1001</c>) or
+    /// <c>note:&lt;attribute&gt;</c> (a note attribute).
+    /// </summary>
     [Required]
     public string TransactionId { get; set; } = "id";
 

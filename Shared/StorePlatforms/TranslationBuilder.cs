@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using FlexFunctions.Shared.Confirmations;
+using FlexFunctions.Shared.InputRules;
 
 namespace FlexFunctions.Shared.StorePlatforms;
 
@@ -39,7 +40,7 @@ internal sealed class TranslationBuilder
     {
         if (payload is not { ValueKind: JsonValueKind.Object } json)
         {
-            return (null, "The payload must be a JSON object.");
+            return (null, "The body must be a JSON object.");
         }
 
         try
@@ -68,36 +69,76 @@ internal sealed class TranslationBuilder
             return (null, "The body is not valid JSON.");
         }
 
+        // Values kept as JSON (note attributes, order meta) are read as text later: a broken UTF-16 escape ("\ud800")
+        // would throw there, so it is refused here, where the platform hears of it. No platform's encoder writes one.
+        if (BrokenText(json, "") is { } path)
+        {
+            return (null, $"'{(path.Length == 0 ? "body" : path)}' holds text that is not valid UTF-16 (a lone surrogate escape).");
+        }
+
         var (value, error) = Read(json, type);
-        return value is null ? (null, error ?? "The payload must be a JSON object.") : (JsonSerializer.SerializeToElement(value, type), null);
+        return value is null ? (null, error ?? "The body must be a JSON object.") : (JsonSerializer.SerializeToElement(value, type), null);
     }
 
-    /// <summary>Per SKU, the summed units of lines that have one; lines without are described for the operator.</summary>
-    public static (List<(string Sku, int Quantity)> Items, List<string> WithoutSku) BySku(IEnumerable<(string? Sku, int Quantity, string Line)> lines)
+    /// <summary>
+    /// Per SKU, the summed units of the lines that can be sent; every other line with units is described, with why,
+    /// for the operator: no SKU, a SKU the warehouse contract refuses (<see cref="FieldRules.Code"/>), a negative
+    /// quantity, or more units of one SKU than <paramref name="maxQuantity"/> (<c>OrderLimits__MaxQuantity</c>).
+    /// </summary>
+    public static (List<(string Sku, int Quantity)> Items, List<string> Refused) BySku(IEnumerable<(string? Sku, int Quantity, string Line)> lines, int maxQuantity)
     {
-        var items = new List<(string Sku, int Quantity)>();
-        var without = new List<string>();
-        foreach (var (sku, quantity, line) in lines.Where(l => l.Quantity > 0))
+        var totals = new List<(string Sku, long Quantity, List<string> Lines)>();
+        var refused = new List<string>();
+        foreach (var (sku, quantity, line) in lines.Where(l => l.Quantity != 0))
         {
-            if (string.IsNullOrWhiteSpace(sku))
+            var code = sku?.Trim();
+            var what = string.Create(CultureInfo.InvariantCulture, $"{line} x{quantity}");
+            if (quantity < 0)
             {
-                without.Add(string.Create(CultureInfo.InvariantCulture, $"{line} x{quantity}"));
-                continue;
+                refused.Add($"{what} has a negative quantity");
             }
-
-            var at = items.FindIndex(i => i.Sku == sku.Trim());
-            if (at < 0)
+            else if (string.IsNullOrEmpty(code))
             {
-                items.Add((sku.Trim(), quantity));
+                refused.Add($"{what} has no SKU");
+            }
+            else if (!FieldRules.Code.Accepts(code))
+            {
+                refused.Add($"{what} has a SKU that is not {FieldRules.Code.Requirement}");
+            }
+            else if (totals.FindIndex(t => t.Sku == code) is var at and >= 0)
+            {
+                totals[at] = (code, totals[at].Quantity + quantity, [.. totals[at].Lines, what]);
             }
             else
             {
-                items[at] = (items[at].Sku, items[at].Quantity + quantity);
+                totals.Add((code, quantity, [what]));
             }
         }
 
-        return (items, without);
+        var items = new List<(string Sku, int Quantity)>();
+        foreach (var (sku, quantity, described) in totals)
+        {
+            if (quantity > maxQuantity)
+            {
+                refused.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{string.Join(" and ", described)} add up to {quantity} units of one SKU, more than OrderLimits__MaxQuantity ({maxQuantity})"));
+            }
+            else
+            {
+                items.Add((sku, (int)quantity));
+            }
+        }
+
+        return (items, refused);
     }
+
+    /// <summary>
+    /// Why a transaction id read from a platform's payload cannot be used, or null when it can: it must pass
+    /// <see cref="FieldRules.Identifier"/>, as the warehouse reader checks it, because it becomes part of FlexShopper's path.
+    /// </summary>
+    public static string? Unfit(string transactionId, string setting) => FieldRules.Identifier.Accepts(transactionId)
+        ? null
+        : $"the transaction id it gives ({setting}) is not one FlexShopper can take: it must be {FieldRules.Identifier.Requirement}";
 
     public static string Date(DateTimeOffset at) => at.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
@@ -105,10 +146,69 @@ internal sealed class TranslationBuilder
     public static string? Link(string? url) =>
         Uri.TryCreate(url?.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" ? uri.AbsoluteUri : null;
 
-    /// <summary>Trimmed text cut to the contract's length, or null when blank.</summary>
-    public static string? Text(string? value, int max)
+    /// <summary>
+    /// Trimmed text, or null when blank. Never cut: a shortened tracking number is a wrong one, so a value past the
+    /// contract's length is left for the warehouse reader to refuse, with the field named.
+    /// </summary>
+    public static string? Text(string? value)
     {
         var text = value?.Trim();
-        return string.IsNullOrEmpty(text) ? null : text.Length > max ? text[..max] : text;
+        return string.IsNullOrEmpty(text) ? null : text;
+    }
+
+    /// <summary>The path of the first string (value or property name) in <paramref name="json"/> that cannot be read as text, or null.</summary>
+    private static string? BrokenText(JsonElement json, string path)
+    {
+        switch (json.ValueKind)
+        {
+            case JsonValueKind.String:
+                return Readable(json) ? null : path;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in json.EnumerateArray())
+                {
+                    if (BrokenText(item, string.Create(CultureInfo.InvariantCulture, $"{path}[{i++}]")) is { } broken)
+                    {
+                        return broken;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Object:
+                foreach (var property in json.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return path;
+                    }
+
+                    if (BrokenText(property.Value, path.Length == 0 ? name : path + "." + name) is { } broken)
+                    {
+                        return broken;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static bool Readable(JsonElement text)
+    {
+        try
+        {
+            _ = text.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using FlexFunctions.Shared.Confirmations;
+using FlexFunctions.Shared.InputRules;
 using Microsoft.Extensions.Options;
 
 namespace FlexFunctions.Shared.StorePlatforms;
@@ -33,12 +34,14 @@ public sealed class WooCommerceTranslator
     private readonly WooCommerceOptions _options;
     private readonly TransactionIdSource _source;
     private readonly IReadOnlyList<string> _methods;
+    private readonly int _maxQuantity;
 
-    public WooCommerceTranslator(IOptions<WooCommerceOptions> options)
+    public WooCommerceTranslator(IOptions<WooCommerceOptions> options, IOptions<OrderLimitsOptions> limits)
     {
         _options = options.Value;
         _source = Source(_options.TransactionId) ?? throw new OptionsValidationException(WooCommerceOptions.Section, typeof(WooCommerceOptions), [SourceError]);
         _methods = FinancedBy.Names(_options.PaymentMethods);
+        _maxQuantity = limits.Value.MaxQuantity;
     }
 
     internal const string SourceError = "WooCommerce__TransactionId must be id, number or meta:<meta key>.";
@@ -65,6 +68,11 @@ public sealed class WooCommerceTranslator
         var id = o.Id.ToString(CultureInfo.InvariantCulture);
         var label = $"order #{o.Number ?? id}";
         var builder = new TranslationBuilder();
+        if (o.Id <= 0)
+        {
+            builder.Unusable("order:no-id:" + delivery.DeliveryId, $"The {delivery.Topic} order has no id: it cannot be told apart or matched to a lease; nothing was sent.");
+            return builder.Build();
+        }
         if (delivery.Topic == "order.deleted")
         {
             builder.Unusable("order:" + id + ":deleted",
@@ -96,7 +104,15 @@ public sealed class WooCommerceTranslator
 
         if (TransactionId(o) is not { } transactionId)
         {
-            builder.Unusable(key, $"{label} has no meta '{_source.Name}' (WooCommerce__TransactionId={_source}): FlexShopper did not finance it, or checkout did not record the transaction id.");
+            builder.Unusable(key, _source.Field == "number"
+                ? $"{label} has no number (WooCommerce__TransactionId={_source}): its transaction id is not known."
+                : $"{label} has no meta '{_source.Name}' (WooCommerce__TransactionId={_source}): FlexShopper did not finance it, or checkout did not record the transaction id.");
+            return builder.Build();
+        }
+
+        if (TranslationBuilder.Unfit(transactionId, $"WooCommerce__TransactionId={_source}") is { } unfit)
+        {
+            builder.Unusable(key, $"{label}: {unfit}; nothing was sent.");
             return builder.Build();
         }
 
@@ -121,7 +137,7 @@ public sealed class WooCommerceTranslator
             return builder.Build();
         }
 
-        var (items, withoutSku) = TranslationBuilder.BySku((o.LineItems ?? []).Select(l => (l.Sku, l.Quantity, $"'{l.Name ?? "untitled"}' (line {l.Id.ToString(CultureInfo.InvariantCulture)})")));
+        var (items, refused) = TranslationBuilder.BySku((o.LineItems ?? []).Select(l => (l.Sku, l.Quantity, $"'{l.Name ?? "untitled"}' (line {l.Id.ToString(CultureInfo.InvariantCulture)})")), _maxQuantity);
         if (items.Count > 0)
         {
             var tracking = type == WarehouseEventTypes.Shipment ? Tracking(o, delivery.ReceivedAt) : default;
@@ -130,11 +146,15 @@ public sealed class WooCommerceTranslator
                 : new WarehouseItem { Sku = i.Sku, Quantity = i.Quantity })]);
         }
 
-        if (withoutSku.Count > 0)
+        var verb = type == WarehouseEventTypes.Shipment ? "confirmed as shipped" : "returned";
+        if (refused.Count > 0)
         {
-            var verb = type == WarehouseEventTypes.Shipment ? "confirmed as shipped" : "returned";
-            builder.Unusable(key, $"{label}: {string.Join(", ", withoutSku)} has no SKU, so its units are not {verb}"
+            builder.Unusable(key, $"{label}: {string.Join("; ", refused)}, so those units are not {verb}"
                 + (items.Count == 0 ? "; nothing was sent." : "; the other lines were."), transactionId);
+        }
+        else if (items.Count == 0)
+        {
+            builder.Unusable(key, $"{label} lists no units to be {verb}: nothing was sent.", transactionId);
         }
 
         return builder.Build();
@@ -178,7 +198,7 @@ public sealed class WooCommerceTranslator
         shipped ??= o.DateCompleted is { Length: >= 10 } completed && DateOnly.TryParseExact(completed[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)
             ? completed[..10]
             : TranslationBuilder.Date(receivedAt);
-        return (TranslationBuilder.Text(carrier, 64) ?? _options.DefaultCarrier, TranslationBuilder.Text(number, 128), TranslationBuilder.Link(link), shipped);
+        return (TranslationBuilder.Text(carrier) ?? _options.DefaultCarrier, TranslationBuilder.Text(number), TranslationBuilder.Link(link), shipped);
     }
 
     private static JsonElement? Meta(WooOrder o, string key) =>

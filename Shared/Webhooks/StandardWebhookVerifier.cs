@@ -72,7 +72,15 @@ public sealed partial class StandardWebhookVerifier
 
         // StandardWebhooks 1.1.2 never checks the last of several space-separated signatures (its loop stops one
         // short), which breaks the spec's rotation, where a sender lists one per secret. Each is handed over alone.
-        var signatures = headers[SignatureHeader].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // It also throws ArgumentNullException on "v1," with nothing after the comma: such an entry, which can match
+        // nothing, is not handed over at all.
+        var listed = headers[SignatureHeader].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var signatures = listed.Where(s => !s.EndsWith(',')).ToArray();
+        if (listed.Length > 0 && signatures.Length == 0)
+        {
+            return SignatureCheck.Malformed;
+        }
+
         var candidates = signatures.Length <= 1
             ? [headers]
             : signatures.Select(s => (IHeaderDictionary)new HeaderDictionary
@@ -109,6 +117,11 @@ public sealed partial class StandardWebhookVerifier
                     {
                         return result; // headers or timestamp: the same for every secret
                     }
+                }
+                catch (ArgumentException)
+                {
+                    // The package's own argument checks (a header it cannot encode, say): the caller's input, never a 500.
+                    return SignatureCheck.Malformed;
                 }
             }
         }

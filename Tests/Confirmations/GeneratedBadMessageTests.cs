@@ -70,7 +70,12 @@ public sealed class GeneratedBadMessageTests(ITestOutputHelper output)
         Assert.Single(h.Calls("POST", $"transactions/T-1001/{path}"));
     }
 
-    private static Gen<Message> Messages()
+    private static Gen<Message> Messages() =>
+        // The host hands us plain JSON or base64 (README, "Encodings"): both must be refused alike.
+        Gen.Select(BadEvents(), Gen.Bool, (m, base64) => new Message(m.Field, m.What + (base64 ? " (base64)" : ""), base64 ? ConfirmationHarness.Base64(m.Json) : m.Json));
+
+    /// <summary>A valid shipment or receipt (version 1) with one field spoilt: the field, how, and the JSON. Standard Webhooks deliveries carry the same events.</summary>
+    internal static Gen<(string Field, string What, string Json)> BadEvents()
     {
         var shipment = JsonNode.Parse(Shipment)!.AsObject();
         var receipt = JsonNode.Parse(Receipt)!.AsObject();
@@ -101,10 +106,11 @@ public sealed class GeneratedBadMessageTests(ITestOutputHelper output)
             new("items[0].sku", Strings(FieldRules.Code, "TV-55", required: true)),
             new("items[0].receivedDate", Strings(FieldRules.Date, "2026-03-04", required: false, "2026-13-01")),
         ];
-        var bad = Gen.OneOf(
-            Gen.OneOf(shipmentFields.Select(f => f.Bad.Select(b => (f.Path, b.What, Json: Mutate(shipment, f.Path, b)))).ToArray()),
-            Gen.OneOf(receiptFields.Select(f => f.Bad.Select(b => (f.Path, b.What, Json: Mutate(receipt, f.Path, b)))).ToArray()));
-        // The host hands us plain JSON or base64 (README, "Encodings"): both must be refused alike.
-        return Gen.Select(bad, Gen.Bool, (m, base64) => new Message(m.Path, m.What + (base64 ? " (base64)" : ""), base64 ? ConfirmationHarness.Base64(m.Json) : m.Json));
+        return Gen.OneOf(
+            Gen.OneOf(shipmentFields.Select(f => f.Bad.Select(b => (Field: f.Path, b.What, Json: Mutate(shipment, f.Path, b)))).ToArray()),
+            Gen.OneOf(receiptFields.Select(f => f.Bad.Select(b => (Field: f.Path, b.What, Json: Mutate(receipt, f.Path, b)))).ToArray()));
     }
+
+    /// <summary>The shipment the generator spoils, valid as it stands.</summary>
+    internal static string ValidShipment => JsonNode.Parse(Shipment)!.ToJsonString();
 }

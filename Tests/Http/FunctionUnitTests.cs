@@ -22,8 +22,15 @@ public sealed class FunctionUnitTests
 {
     private static readonly CustomerCredential Customer = new("tok-1", "kv-7");
     private readonly IServiceProvider _services = new ServiceCollection().BuildServiceProvider();
-    private readonly CustomerSessions _sessions = new(new EphemeralDataProtectionProvider(), Options.Create(new CustomerSessionOptions()), TimeProvider.System);
+    private readonly CustomerSessions _sessions;
     private readonly Mock<IIdempotencyStore> _idempotency = new(MockBehavior.Strict);
+
+    public FunctionUnitTests()
+    {
+        var unsealed = new KeyRingSeal(Options.Create(new CustomerSessionOptions()), Options.Create(new KeyVaultOptions()), _services, TimeProvider.System, NullLogger<KeyRingSeal>.Instance);
+        _sessions = new(new EphemeralDataProtectionProvider(), Options.Create(new CustomerSessionOptions()), TimeProvider.System, unsealed);
+    }
+
     private readonly Mock<ICustomerAuthService> _customers = new(MockBehavior.Strict);
     private readonly Mock<IApplicationService> _applications = new(MockBehavior.Strict);
     private readonly Mock<ILeaseService> _leases = new(MockBehavior.Strict);

@@ -27,7 +27,7 @@ namespace FlexFunctions.Tests.Http;
 /// A failure prints the route, the field, the value and CsCheck's seed to replay it. Each route writes a summary line:
 /// <c>dotnet test Tests -c Release --no-build --filter "FullyQualifiedName~GeneratedBadInputTests" --logger "console;verbosity=detailed"</c>.
 /// </summary>
-public sealed class GeneratedBadInputTests : IDisposable
+public sealed partial class GeneratedBadInputTests : IDisposable
 {
     private const string Secret = "a-webhook-signing-secret-of-32-chars-or-more";
     private const string Sha = "5d41402abc4b2a76b9719d911017c592aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -49,7 +49,13 @@ public sealed class GeneratedBadInputTests : IDisposable
             _flex.Server.StubJson(method, "/*", 200, """{"status":200,"data":{}}""");
         }
 
-        _app = HttpApp.Build(_flex);
+        _app = HttpApp.Build(_flex, StorePlatforms.PlatformBed.AddSecrets);
+        _byName = new(() => HttpApp.Build(_flex, s =>
+        {
+            StorePlatforms.PlatformBed.AddSecrets(s);
+            s["Shopify:TransactionId"] = "name";
+            s["WooCommerce:TransactionId"] = "number";
+        }));
         _signed = HttpApp.Build(_flex, s =>
         {
             s["Webhook:RequireSignature"] = "true";
@@ -168,19 +174,24 @@ public sealed class GeneratedBadInputTests : IDisposable
     public void Every_http_function_is_in_the_suite()
     {
         var all = FunctionMetadata.Functions.Where(f => f.TriggerType == "httpTrigger").Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
-        var covered = InputRoutes.Concat(NoInputRoutes).Concat(Excluded.Keys).ToHashSet(StringComparer.Ordinal);
+        var covered = InputRoutes.Concat(NoInputRoutes).Concat(PlatformRoutes).Concat(Excluded.Keys).ToHashSet(StringComparer.Ordinal);
         Assert.True(all.SetEquals(covered), "Not in the generated suite: " + string.Join(", ", all.Except(covered)) + "; gone: " + string.Join(", ", covered.Except(all)));
         foreach (var function in InputRoutes)
         {
             Assert.True(Route(function).Iterations >= 20, function);
+        }
+
+        foreach (var function in PlatformRoutes)
+        {
+            Assert.True(PlatformRoute(function).Iterations >= 20, function);
         }
     }
 
     [Fact]
     public void A_run_generates_at_least_500_cases()
     {
-        var total = InputRoutes.Sum(r => Route(r).Iterations);
-        _output.WriteLine($"bad-input total HTTP cases a run: {total} over {InputRoutes.Length} routes with input");
+        var total = InputRoutes.Sum(r => Route(r).Iterations) + PlatformRoutes.Sum(r => PlatformRoute(r).Iterations);
+        _output.WriteLine($"bad-input total HTTP cases a run: {total} over {InputRoutes.Length + PlatformRoutes.Length} routes with input");
         Assert.True(total >= 500, $"only {total}");
     }
 
@@ -559,6 +570,11 @@ public sealed class GeneratedBadInputTests : IDisposable
 
     public void Dispose()
     {
+        if (_byName.IsValueCreated)
+        {
+            _byName.Value.Dispose();
+        }
+
         _app.Dispose();
         _signed.Dispose();
         _flex.Dispose();

@@ -1,8 +1,7 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using FlexFunctions.Functions.Http;
-using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.ApiDocument;
 using FlexFunctions.Tests.Infrastructure;
-using Microsoft.AspNetCore.Http;
 
 namespace FlexFunctions.Tests.Http;
 
@@ -53,30 +52,59 @@ public sealed class RouteTableTests
     }
 
     [Fact]
-    public void The_OpenAPI_document_lists_exactly_the_http_functions()
+    public void The_OpenAPI_document_lists_every_http_function_with_its_method_and_auth_level()
     {
-        using var doc = JsonDocument.Parse(OpenApiDocument.Json);
-        Assert.StartsWith("3.", doc.RootElement.GetProperty("openapi").GetString(), StringComparison.Ordinal);
-        var documented = doc.RootElement.GetProperty("paths").EnumerateObject()
-            .SelectMany(p => p.Value.EnumerateObject().Select(m => (Route: p.Name.TrimStart('/'), Method: m.Name.ToUpperInvariant(), Id: m.Value.GetProperty("operationId").GetString())))
-            .OrderBy(x => x.Route).ThenBy(x => x.Method).ToList();
-        // The document is the store's API; operator routes (admin key, health probes) are documented in the README.
-        var exposed = FunctionMetadata.Functions.Where(f => f.TriggerType == "httpTrigger" && f.Route!.StartsWith("v1/", StringComparison.Ordinal) && f.AuthLevel != "Admin"
-                && !f.Route.StartsWith("v1/health/", StringComparison.Ordinal))
-            .SelectMany(f => f.Methods.Select(m => (Route: f.Route!, Method: m, Id: (string?)f.Name)))
-            .OrderBy(x => x.Route).ThenBy(x => x.Method).ToList();
+        var doc = GeneratedApiDocument.Parse();
+        Assert.StartsWith("3.1", doc["openapi"]!.GetValue<string>(), StringComparison.Ordinal);
+        var documented = doc["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Select(m => (Route: p.Key.TrimStart('/'), Method: m.Key.ToUpperInvariant(), Id: m.Value!["operationId"]!.GetValue<string>(), Security: SecurityOf(m.Value!))))
+            .OrderBy(x => x.Route, StringComparer.Ordinal).ThenBy(x => x.Method, StringComparer.Ordinal).ToList();
+        // Every HTTP function, health probes and operator routes included: the auth level says which key it needs.
+        var exposed = FunctionMetadata.Functions.Where(f => f.TriggerType == "httpTrigger")
+            .SelectMany(f => f.Methods.Select(m => (Route: f.Route!, Method: m, Id: f.Name, Security: f.AuthLevel switch
+            {
+                "Anonymous" => "none",
+                "Admin" => "AdminKey",
+                _ => "FunctionKey|FunctionKeyQuery",
+            })))
+            .OrderBy(x => x.Route, StringComparer.Ordinal).ThenBy(x => x.Method, StringComparer.Ordinal).ToList();
 
         Assert.Equal(exposed, documented);
-        Assert.Equal(Routes.Count, exposed.Count);
+        Assert.Contains(documented, d => d.Route == "v1/health/live" && d.Security == "none");
+        Assert.Contains(documented, d => d.Route.StartsWith("v1/admin/", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task The_document_is_served()
+    public void Admin_routes_and_only_they_are_under_the_admin_tag()
     {
-        var context = new DefaultHttpContext();
-        context.Response.Body = new MemoryStream();
+        var doc = GeneratedApiDocument.Parse();
+        foreach (var (route, item) in doc["paths"]!.AsObject())
+        {
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                var admin = FunctionMetadata.Get(operation!["operationId"]!.GetValue<string>()).AuthLevel == "Admin";
+                var tags = operation["tags"]!.AsArray().Select(t => t!.GetValue<string>()).ToList();
+                Assert.True(admin == (tags.SequenceEqual([OpenApiGenerator.AdminTag])), $"{method} {route}: tags {string.Join(",", tags)}");
+            }
+        }
+
+        Assert.Contains(doc["tags"]!.AsArray(), t => t!["name"]!.GetValue<string>() == OpenApiGenerator.AdminTag);
+    }
+
+    [Fact]
+    public async Task The_generated_document_is_served()
+    {
+        var app = HttpApp.Build(new FakeFlexShopper());
+        var context = HttpTestKit.Request(app.Provider, "GET", "/api/v1/openapi.json");
         var result = await HttpTestKit.RunAsync(context, r => Task.FromResult(OpenApiFunction.GetOpenApiDocument(r)));
         Assert.Equal(200, result.Status);
-        Assert.Equal("FlexFunctions store API", result.Json.GetProperty("info").GetProperty("title").GetString());
+        Assert.Equal(OpenApiGenerator.Title, result.Json.GetProperty("info").GetProperty("title").GetString());
+        Assert.Equal(GeneratedApiDocument.Json, result.Body);
+    }
+
+    private static string SecurityOf(JsonNode operation)
+    {
+        var schemes = operation["security"]!.AsArray().SelectMany(r => r!.AsObject().Select(s => s.Key)).ToList();
+        return schemes.Count == 0 ? "none" : string.Join("|", schemes);
     }
 }

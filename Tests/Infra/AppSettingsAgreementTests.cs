@@ -21,10 +21,12 @@ public sealed class AppSettingsAgreementTests
         "StandardWebhooks__Secret", // ... and the store platforms' secrets
         "Shopify__Secret",
         "WooCommerce__Secret",
+        "KeyedHashing__Secret", // Azure reads the table key secret ...
+        "CustomerSession__KeyRingSecret", // ... and the key ring's sealing secret from Key Vault
         "FUNCTIONS_WORKER_RUNTIME", // Flex Consumption takes it from functionAppConfig.runtime
     ];
 
-    /// <summary>Set in Azure only: the identity and telemetry wiring the platform needs.</summary>
+    /// <summary>Set in Azure only: the identity and telemetry wiring the platform needs (the sample may list them empty).</summary>
     private static readonly HashSet<string> AzureOnly =
     [
         "AZURE_CLIENT_ID",
@@ -42,7 +44,7 @@ public sealed class AppSettingsAgreementTests
         var connections = Connections(sample);
 
         var expectedInAzure = sample.Keys
-            .Where(k => !LocalOnly.Contains(k) && !connections.Contains(k))
+            .Where(k => !LocalOnly.Contains(k) && !AzureOnly.Contains(k) && !connections.Contains(k))
             .ToHashSet(StringComparer.Ordinal);
         var plainInAzure = template
             .Where(k => !AzureOnly.Contains(k) && !connections.Any(c => k.StartsWith(c + "__", StringComparison.Ordinal)))

@@ -44,11 +44,14 @@ public sealed class TestServices : IDisposable, IAsyncDisposable
             ["FlexShopper:CircuitBreakerSamplingDuration"] = "00:00:30",
             ["FlexShopper:CircuitBreakerBreakDuration"] = "00:00:05",
             ["WarehouseQueueName"] = Azurite.UniqueName("warehouse"),
+            ["KeyedHashing:Secret"] = "test-table-key-secret-0123456789abcdef",
+            ["CustomerSession:KeyRingSecret"] = "test-key-ring-secret-0123456789abcdefgh",
+            ["StorageCleanupSchedule"] = "0 30 * * * *",
         };
         var storage = withStorage ? Azurite.Instance.ConnectionString : "UseDevelopmentStorage=true";
         settings["Storage"] = storage;
         settings["Warehouse"] = storage;
-        foreach (var table in new[] { "Catalog", "CatalogRuns", "ConfirmationLedger", "FailedEvents", "Idempotency", "RateLimits", "PlatformDeliveries", "ShopifyOrders" })
+        foreach (var table in new[] { "Catalog", "CatalogRuns", "ConfirmationLedger", "FailedEvents", "Idempotency", "RateLimits", "PlatformDeliveries", "ShopifyOrders", "StorageCleanup" })
         {
             settings[$"Tables:{table}"] = Azurite.UniqueName("t" + table.ToLowerInvariant()[..4]);
         }

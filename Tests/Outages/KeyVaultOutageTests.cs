@@ -26,6 +26,9 @@ public sealed class KeyVaultOutageTests(ITestOutputHelper output) : IDisposable
     {
         _vault.Serve(ApiKeyName, "v1", RunningEmulator.Key);
         _vault.Serve(SigningSecretName, "s1", Encoding.UTF8.GetString(SigningSecret));
+        _vault.Serve("ShopifyWebhookSecret", "p1", StorePlatforms.PlatformBed.ShopifySecret);
+        _vault.Serve("WooCommerceWebhookSecret", "p1", StorePlatforms.PlatformBed.WooSecret);
+        _vault.Serve("StandardWebhooksSecret", "p1", StorePlatforms.PlatformBed.StandardSecret);
         await using var emulator = await RunningEmulator.StartAsync(new EmulatorOptions { ProductCount = 30, ProductPageSize = 20 });
         var shared = Settings(emulator);
         await using var warm = Build(shared, signatures: true);
@@ -37,7 +40,7 @@ public sealed class KeyVaultOutageTests(ITestOutputHelper output) : IDisposable
         _vault.GoDown();
         await Task.Delay(TimeSpan.FromSeconds(1.2)); // past KeyVault__RefreshInterval: the next use tries the vault first
 
-        // 1. The key and the signing secret are cached: every route serves as usual, readiness says Degraded.
+        // 1. The key, the signing secret and the platforms' secrets are cached: every route serves as usual, readiness says Degraded.
         var readsBefore = _vault.SecretReads;
         var probes = cachedJourney.Probes();
         var answers = await RouteSweep.SweepAsync(warm, probes, SigningSecret);
@@ -47,16 +50,18 @@ public sealed class KeyVaultOutageTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("Degraded", answers.Single(a => a.Function == "HealthReady").Result.Body, StringComparison.Ordinal);
 
         // 2. A fresh instance, nothing cached: every route that needs the API key answers 503 ApiKeyUnavailable with
-        // Retry-After (never 401 KeyVersionUnavailable), and nothing reaches FlexShopper.
+        // Retry-After (never 401 KeyVersionUnavailable), each platform's route 503 DependencyUnavailable (its secret),
+        // and nothing reaches FlexShopper.
         await using var cold = Build(shared, signatures: false);
         probes = coldJourney.Probes();
         var requestsBefore = emulator.State.Requests.Count;
         answers = await RouteSweep.SweepAsync(cold, probes);
         output.WriteLine(RouteSweep.Table("Key Vault 503, nothing cached", answers));
-        RouteSweep.AssertAnswers(answers, probes, Needs.ApiKey, readiness: 503, "Key Vault 503 with nothing cached");
+        RouteSweep.AssertAnswers(answers, probes, Needs.ApiKey | Needs.PlatformSecret, readiness: 503, "Key Vault 503 with nothing cached");
         Assert.Equal(requestsBefore, emulator.State.Requests.Count);
         Assert.DoesNotContain(answers, a => a.Code == "KeyVersionUnavailable");
-        Assert.All(answers.Where(a => probes.TryGetValue(a.Function, out var p) && p.Needs.HasFlag(Needs.Sessions)), a => Assert.Equal("ApiKeyUnavailable", a.Code));
+        // A session cannot even be opened: the key ring's sealing secret is in the same vault (503, the session stays valid).
+        Assert.All(answers.Where(a => probes.TryGetValue(a.Function, out var p) && p.Needs.HasFlag(Needs.Sessions)), a => Assert.Equal("DependencyUnavailable", a.Code));
 
         // 3. The same with signatures required: the signing secret cannot be read either, so every store and customer
         // route answers 503 before doing anything.
@@ -64,7 +69,7 @@ public sealed class KeyVaultOutageTests(ITestOutputHelper output) : IDisposable
         probes = coldSignedJourney.Probes();
         answers = await RouteSweep.SweepAsync(coldSigned, probes, SigningSecret);
         output.WriteLine(RouteSweep.Table("Key Vault 503, nothing cached, signatures required", answers));
-        RouteSweep.AssertAnswers(answers, probes, Needs.ApiKey | Needs.Signature, readiness: 503, "Key Vault 503 with nothing cached, signatures required");
+        RouteSweep.AssertAnswers(answers, probes, Needs.ApiKey | Needs.Signature | Needs.PlatformSecret, readiness: 503, "Key Vault 503 with nothing cached, signatures required");
 
         // The vault is back: the customer's session from before the outage still works, and the store's retry with
         // the same Idempotency-Key creates the lease once.
@@ -75,14 +80,17 @@ public sealed class KeyVaultOutageTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(201, (await RouteSweep.CallAsync(cold, "CreateLease", probes["CreateLease"].Call())).Result.Status);
         Assert.Equal("true", (await RouteSweep.CallAsync(cold, "CreateLease", probes["CreateLease"].Call())).Result.Headers["Idempotent-Replayed"].ToString());
         Assert.Equal(leases + 1, emulator.State.Requests.Count(r => r is { Method: "POST", Path: "/v3/leases" }));
+        // The platforms' deliveries refused for want of their secret: retried now, each is taken and confirmed once.
+        output.WriteLine(await coldJourney.RetryPlatformDeliveriesAsync(cold, emulator));
         Assert.Empty(emulator.State.Violations);
     }
 
     [Theory]
     [InlineData("deleted", 401, "KeyVersionUnavailable")]
     [InlineData("disabled", 401, "KeyVersionUnavailable")]
-    [InlineData("our identity refused", 503, "ApiKeyUnavailable")]
-    [InlineData("down", 503, "ApiKeyUnavailable")]
+    // The session is opened first, with the key ring's sealing secret from the same vault: 503, the session stays valid.
+    [InlineData("our identity refused", 503, "DependencyUnavailable")]
+    [InlineData("down", 503, "DependencyUnavailable")]
     public async Task Only_a_key_version_the_vault_says_is_gone_sends_the_customer_to_log_in_again(string vault, int status, string code)
     {
         _vault.Serve(ApiKeyName, "v1", RunningEmulator.Key);
@@ -114,6 +122,9 @@ public sealed class KeyVaultOutageTests(ITestOutputHelper output) : IDisposable
 
     private Dictionary<string, string?> Settings(RunningEmulator emulator)
     {
+        // The app's own secrets live in the same vault: the table key and the key ring's sealing secret.
+        _vault.Serve("TableKeySecret", "h1", "vault-table-key-secret-0123456789abcdef");
+        _vault.Serve("SessionKeyRingSecret", "r1", "vault-key-ring-secret-0123456789abcdefgh");
         var settings = emulator.AppSettings();
         settings.Remove("FlexShopper:ApiKey");
         settings["KeyVault:VaultUri"] = _vault.VaultUri.ToString();

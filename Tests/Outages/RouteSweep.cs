@@ -30,10 +30,14 @@ public enum Needs
 
     /// <summary>The webhook signing secret from Key Vault, when signatures are required (cached once read).</summary>
     Signature = 8,
+
+    /// <summary>A store platform's webhook secret from Key Vault, always required on its route (cached once read).</summary>
+    PlatformSecret = 16,
 }
 
-/// <summary>One call of one HTTP function: its route values, body, query and the headers a store would send.</summary>
-public sealed record RouteCall(IReadOnlyDictionary<string, string>? Values = null, string? Body = null, string? Query = null, string? Session = null, string? IdempotencyKey = null);
+/// <summary>One call of one HTTP function: its route values, body, query and the headers a store (or a platform) would send.</summary>
+public sealed record RouteCall(IReadOnlyDictionary<string, string>? Values = null, string? Body = null, string? Query = null, string? Session = null, string? IdempotencyKey = null,
+    IReadOnlyDictionary<string, string>? Headers = null);
 
 /// <summary>How a route is called in a sweep, what it needs, and what it answers when nothing is down.</summary>
 public sealed record RouteProbe(Needs Needs, int Success, Func<RouteCall> Call);
@@ -80,6 +84,11 @@ public static class RouteSweep
         if (call.IdempotencyKey is not null)
         {
             headers[ApiEndpoint.IdempotencyKeyHeader] = call.IdempotencyKey;
+        }
+
+        foreach (var (name, value) in call.Headers ?? new Dictionary<string, string>())
+        {
+            headers[name] = value;
         }
 
         if (signingSecret is not null)

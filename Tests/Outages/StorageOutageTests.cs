@@ -28,7 +28,7 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
     {
         using var storage = StoppableAzurite.Start();
         await using var emulator = await RunningEmulator.StartAsync(SmallCatalog);
-        var settings = emulator.AppSettings();
+        var settings = OutageJourney.AppSettings(emulator);
         settings["Storage"] = settings["Warehouse"] = storage.ConnectionString;
         await using var app = HttpApp.Build(settings);
         var journey = await OutageJourney.PrepareAsync(app, emulator, "mid");
@@ -96,20 +96,23 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
         Assert.Equal(1, Count(emulator, "POST", $"/v3/transactions/{journey.ShipmentTransaction}/confirm-shipment"));
         Assert.Empty(emulator.State.DuplicateConfirmations);
         output.WriteLine($"after recovery: the warehouse event delivered during the outage was confirmed on delivery {redelivered.DequeueCount}; FlexShopper received confirm-shipment 1 time(s)");
+
+        // The store platforms' deliveries answered 503 during the outage: their retries are taken once and confirmed once.
+        output.WriteLine(await journey.RetryPlatformDeliveriesAsync(app, emulator));
     }
 
     [Fact]
     public async Task Storage_refusing_connections_from_the_start_every_route_needing_it_answers_503_and_nothing_is_sent()
     {
         await using var emulator = await RunningEmulator.StartAsync(SmallCatalog);
-        await using var healthy = HttpApp.Build(emulator.AppSettings());
+        await using var healthy = HttpApp.Build(OutageJourney.AppSettings(emulator));
         var journey = await OutageJourney.PrepareAsync(healthy, emulator, "refused");
         var probes = journey.Probes();
 
         // A fresh instance whose storage port has nothing listening: no session key ring, no table, nothing cached.
         // Its warehouse queue is on a storage account that works, as when only the tables are unreachable.
         var closed = Azurite.FreePort();
-        var settings = emulator.AppSettings();
+        var settings = OutageJourney.AppSettings(emulator);
         settings["Storage"] = Azurite.ConnectionStringFor(closed, closed, closed);
         await using var refused = HttpApp.Build(settings);
         var requestsBefore = emulator.State.Requests.Count;
@@ -148,6 +151,7 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
         Assert.Equal(leasesBefore + 1, Count(emulator, "POST", "/v3/leases"));
         Assert.Equal(1, Count(emulator, "POST", $"/v3/leases/{journey.Id("lease.sign")}/sign"));
         Assert.Equal(1, Count(emulator, "POST", $"/v3/users/{journey.Id("E.user")}/passcode-login"));
+        output.WriteLine(await journey.RetryPlatformDeliveriesAsync(healthy, emulator));
     }
 
     [Fact]
@@ -155,7 +159,7 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
     {
         using var storage = StoppableAzurite.Start();
         await using var emulator = await RunningEmulator.StartAsync(SmallCatalog);
-        var settings = emulator.AppSettings();
+        var settings = OutageJourney.AppSettings(emulator);
         settings["Storage"] = settings["Warehouse"] = storage.ConnectionString;
         settings["Confirmations:ClaimLease"] = "00:00:10"; // short, so the claim the outage strands runs out within the test
         await using var app = HttpApp.Build(settings);

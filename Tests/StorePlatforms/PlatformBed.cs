@@ -33,14 +33,20 @@ internal sealed class PlatformBed : IAsyncDisposable
             values = TestServices.DefaultSettings(_fake.BaseUrl);
         }
 
-        values["Shopify:Secret"] = ShopifySecret;
-        values["WooCommerce:Secret"] = WooSecret;
-        values["StandardWebhooks:Secret"] = StandardSecret;
+        AddSecrets(values);
         App = HttpApp.Build(values, tweak, configure);
         _functions = HttpTestKit.Create<StorePlatformFunctions>(App.Provider);
     }
 
     public TestServices App { get; }
+
+    /// <summary>The three platforms' secrets as local settings (no Key Vault), as this bed signs with them.</summary>
+    public static void AddSecrets(IDictionary<string, string?> values)
+    {
+        values["Shopify:Secret"] = ShopifySecret;
+        values["WooCommerce:Secret"] = WooSecret;
+        values["StandardWebhooks:Secret"] = StandardSecret;
+    }
 
     public WarehouseQueue Queue => App.Get<WarehouseQueue>();
 

@@ -193,7 +193,36 @@ public sealed class ShopifyWebhookTests
 
         await bed.Shopify("fulfillments/create", ShopifyFulfillment(30, "1Z1", Tv)); // name "#1001.1", order unknown
 
-        Assert.Equal("#1001", Assert.Single(await bed.QueuedAsync()).GetProperty("transactionId").GetString());
+        // Without its '#': the transaction id is a segment of FlexShopper's URL path, where '#' would start a fragment.
+        // The store created its lease with "1001" too (README, Shopify).
+        var e = Assert.Single(await bed.QueuedAsync());
+        Assert.Equal("1001", e.GetProperty("transactionId").GetString());
+        Assert.NotNull(bed.App.Get<WarehouseMessageReader>().Read(e.GetRawText()).Event);
+        Assert.Empty(await bed.SkippedAsync());
+    }
+
+    [Fact]
+    public async Task The_order_name_without_its_hash_is_used_for_cancels_and_refunds_and_a_name_that_makes_no_transaction_id_is_kept()
+    {
+        await using var bed = new PlatformBed(s => s["Shopify:TransactionId"] = "name");
+        await bed.CreateQueueAsync();
+
+        // orders/create teaches the name; the refund, which carries only the order id, then finds it.
+        await bed.Shopify("orders/create", ShopifyOrderObject(name: "#1002", lines: [Tv, Soundbar]).ToJsonString());
+        await bed.Shopify("refunds/create", ShopifyRefund(90, (Soundbar, 1, "cancel")));
+        await bed.Shopify("orders/cancelled", Cancelled(ShopifyOrderObject(name: "#1003", lines: [Tv])).ToJsonString());
+        Assert.Equal(["1002", "1003"], (await bed.QueuedAsync()).Select(q => q.GetProperty("transactionId").GetString()).Order());
+
+        // A custom order prefix with a space (or anything else an identifier refuses) cannot be a transaction id: kept.
+        var spaced = ShopifyOrderObject(lines: [Tv]);
+        spaced["name"] = "FS 1004";
+        var answer = await bed.Shopify("orders/cancelled", Cancelled(spaced).ToJsonString());
+
+        Assert.Equal((200, 0, 1), (answer.Status, answer.Json.GetProperty("events").GetInt32(), answer.Json.GetProperty("skipped").GetInt32()));
+        Assert.Equal(2, (await bed.QueuedAsync()).Count);
+        var kept = Assert.Single(await bed.SkippedAsync());
+        Assert.Contains("Shopify__TransactionId=name", kept.Reason, StringComparison.Ordinal);
+        Assert.Contains("is not one FlexShopper can take", kept.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -147,6 +147,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       Warehouse__clientId: identityClientId
       WarehouseQueueName: warehouseQueueName
       CatalogRefreshSchedule: catalogRefreshSchedule
+      StorageCleanupSchedule: '0 30 * * * *'
 
       // The app's own clients (Key Vault, tables, the queue, the telemetry exporter) sign in as this identity with
       // ManagedIdentityCredential; its presence is how the code knows it runs in Azure (Shared/Identity/AppCredential.cs).
@@ -174,6 +175,8 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       KeyVault__ApiKeySecretName: 'FlexShopperApiKey'
       KeyVault__WebhookSecretName: 'WebhookSigningSecret'
       KeyVault__RefreshInterval: '00:05:00'
+      // The secret keying every hash stored as a table key (customer ids, client IPs, idempotency keys)
+      KeyedHashing__SecretName: 'TableKeySecret'
 
       Tables__Catalog: tableNames.Catalog
       Tables__CatalogRuns: tableNames.CatalogRuns
@@ -183,6 +186,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       Tables__RateLimits: tableNames.RateLimits
       Tables__PlatformDeliveries: tableNames.PlatformDeliveries
       Tables__ShopifyOrders: tableNames.ShopifyOrders
+      Tables__StorageCleanup: tableNames.StorageCleanup
 
       // Store webhooks: signatures (secret from Key Vault) and sealed customer sessions
       Webhook__RequireSignature: requireWebhookSignature ? 'true' : 'false'
@@ -201,6 +205,8 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       WooCommerce__DefaultCarrier: 'ground'
       CustomerSession__Lifetime: '12:00:00'
       CustomerSession__KeyRingTable: keyRingTableName
+      // The key ring rests sealed with this Key Vault secret's key: a copy of the table opens no session without it
+      CustomerSession__KeyRingSecretName: 'SessionKeyRingSecret'
 
       // Catalog refresh: run lock, page read-ahead, write fan-out and a bound on pages (the spill folder defaults to the temp folder)
       Catalog__LockDuration: '00:10:00'
@@ -231,6 +237,20 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       AbuseLimits__LoginAttemptHold: '00:01:00'
 
       Health__CheckTimeout: '00:00:03'
+
+      // Data retention: how long each table keeps a row after its last use (README, "Data retention"), and one cleanup run's budget
+      Retention__Idempotency: '1.00:00:00'
+      Retention__IdempotencyUnknown: '8.00:00:00'
+      Retention__ConfirmationLedger: '400.00:00:00'
+      Retention__FailedEvents: '90.00:00:00'
+      Retention__RateLimits: '1.00:00:00'
+      Retention__CatalogRuns: '30.00:00:00'
+      Retention__PlatformDeliveries: '3.00:00:00'
+      Retention__ShopifyOrders: '400.00:00:00'
+      Retention__KeyRing: '14.00:00:00'
+      Retention__CleanupRuns: '30.00:00:00'
+      StorageCleanup__MaxRowsPerRun: '50000'
+      StorageCleanup__MaxRunDuration: '00:04:00'
     }
   }
 }
