@@ -39,7 +39,7 @@ var roundTrips = new StorageRoundTrips();
 await using var fake = await FakeProcess.StartAsync();
 Console.WriteLine($"Catalog benchmark: {Machine.Describe(storage)}; fake FlexShopper in process {fake.Pid}; write concurrency {writers}, page concurrency {pagesAhead}");
 var table = new MarkdownTable("Products", "Storage latency", "Upstream delay", "Scenario", "Wall s", "Requests by kind", "Storage round trips in sequence",
-    "Allocated B/product", "Peak live heap MB", "Emulator CPU s", "Floor s", "Ratio to floor");
+    "Allocated B/product", "Peak live heap MB", "Emulator CPU s", "Fake FlexShopper CPU s", "Floor s", "Ratio to floor");
 var summary = new List<string>();
 foreach (var upstreamDelay in common.UpstreamDelaysMs)
 {
@@ -115,6 +115,7 @@ foreach (var upstreamDelay in common.UpstreamDelaysMs)
             {
                 roundTrips.Reset();
                 var emulatorStart = ProcessCpu.Seconds(common.EmulatorPid);
+                var fakeStart = ProcessCpu.Seconds(fake.Pid)!.Value;
                 using var memory = MemoryProbe.Start();
                 var flow = Flow.Begin();
                 var clock = Stopwatch.StartNew();
@@ -123,21 +124,25 @@ foreach (var upstreamDelay in common.UpstreamDelaysMs)
                 Flow.End();
                 var (allocated, peakLive) = memory.Stop();
                 var emulator = ProcessCpu.Seconds(common.EmulatorPid) - emulatorStart;
+                var fakeCpu = ProcessCpu.Seconds(fake.Pid)!.Value - fakeStart;
                 var run = result.Run ?? throw new InvalidOperationException("A run was already in progress.");
                 if (run.Outcome != RunOutcome.Succeeded || run.Inserted + run.Updated != changed)
                 {
                     throw new InvalidOperationException($"The {scenario} refresh did not do what it should: {run.Outcome} {run.Error}, {run.Inserted} inserted, {run.Updated} updated.");
                 }
 
-                // The floor: the upstream pages at the same read-ahead, then the fewest storage round trips any design
-                // needs at the same write concurrency (claim the run, read what is there in pages of 1,000, write what
-                // changed in transactions of 100, record the run), each costing the latency as applied; or the
-                // emulator's own CPU for the same entities, when that is longer.
+                // The floor is two phases, one after the other, because nothing may be written before the whole upstream
+                // pass succeeded: (1) the upstream pages at the same read-ahead, each waiting the upstream delay, or
+                // the fake FlexShopper's own CPU to serve them when that is longer; then (2) the fewest storage round
+                // trips any design needs at the same write concurrency (claim the run, read what is there in pages of
+                // 1,000, write what changed in transactions of 100, record the run), each costing the latency as
+                // applied, or the emulator's own CPU for the same entities when that is longer.
                 var sequence = 2 + Math.Ceiling(Math.Max(1, Math.Ceiling(existing / 1000.0)) / writers) + Math.Ceiling(Math.Ceiling(changed / 100.0) / writers);
-                var floor = Math.Max((Math.Ceiling(pages / (double)pagesAhead) * upstreamDelay / 1000) + (sequence * roundTrips.MeanAppliedLatency.TotalSeconds), emulator ?? 0);
+                var floor = Math.Max(Math.Ceiling(pages / (double)pagesAhead) * upstreamDelay / 1000, fakeCpu)
+                    + Math.Max(sequence * roundTrips.MeanAppliedLatency.TotalSeconds, emulator ?? 0);
                 var writes = roundTrips.Kinds.GetValueOrDefault("table batch");
                 table.Add(N(size), $"{latency} ms", $"{upstreamDelay} ms", scenario, F(clock.Elapsed.TotalSeconds), roundTrips.KindsText, N(flow.StorageInSequence()),
-                    N(allocated / size), Mb(peakLive), emulator is { } e ? F(e) : "-", F(floor, 2), Ratio(clock.Elapsed.TotalSeconds / floor));
+                    N(allocated / size), Mb(peakLive), emulator is { } e ? F(e) : "-", F(fakeCpu), F(floor, 2), Ratio(clock.Elapsed.TotalSeconds / floor));
                 return (clock.Elapsed.TotalSeconds, allocated, peakLive, writes);
             }
 
@@ -148,6 +153,7 @@ foreach (var upstreamDelay in common.UpstreamDelaysMs)
                 var limit = naiveLimitOption() is > 0 and var cap ? Math.Min(cap, size) : size;
                 roundTrips.Reset();
                 var emulatorStart = ProcessCpu.Seconds(common.EmulatorPid);
+                var fakeStart = ProcessCpu.Seconds(fake.Pid)!.Value;
                 using var memory = MemoryProbe.Start();
                 var flow = Flow.Begin();
                 var clock = Stopwatch.StartNew();
@@ -176,10 +182,11 @@ foreach (var upstreamDelay in common.UpstreamDelaysMs)
                 Flow.End();
                 var (allocated, peakLive) = memory.Stop();
                 var emulator = ProcessCpu.Seconds(common.EmulatorPid) - emulatorStart;
+                var fakeCpu = ProcessCpu.Seconds(fake.Pid)!.Value - fakeStart;
                 var scale = size / (double)written;
                 var seconds = clock.Elapsed.TotalSeconds * scale;
                 table.Add(N(size), $"{latency} ms", $"{upstreamDelay} ms", written == size ? "naive loop" : $"naive loop ({written:N0} run, time scaled x{scale:F1})",
-                    F(seconds), roundTrips.KindsText, N(flow.StorageInSequence()), N(allocated / written), Mb(peakLive), emulator is { } e ? F(e * scale) : "-", "-", "-");
+                    F(seconds), roundTrips.KindsText, N(flow.StorageInSequence()), N(allocated / written), Mb(peakLive), emulator is { } e ? F(e * scale) : "-", F(fakeCpu * scale), "-", "-");
                 return seconds;
             }
         }
