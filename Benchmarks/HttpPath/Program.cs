@@ -92,7 +92,7 @@ await sdkTable.CreateIfNotExistsAsync();
 var routes = new Route[]
 {
     // Counted against the customer's and the IP's passcode limits (side by side) before FlexShopper sends a code.
-    new("Passcode request", MinimumBefore: 1, MinimumAfter: 0, async () =>
+    new("Passcode request", MinimumBefore: 1, MinimumAfter: 0, MinimumRequests: 2, async () =>
     {
         var n = Next();
         var context = Request("POST", $"/api/v1/customers/u{n}/passcode", Encoding.UTF8.GetBytes($$"""{"transport":"sms","customerIp":"{{Ip(n)}}"}"""), null, null);
@@ -100,13 +100,13 @@ var routes = new Route[]
     }, () => Plain(HttpMethod.Post, "users/u1/send-passcode", """{"transport":"sms"}"""u8.ToArray(), customer: false)),
     // Admitted against the abuse limits (held in flight) before FlexShopper sees the passcode; settled after its answer
     // so the next attempt sees the true count.
-    new("Login", 1, 1, async () =>
+    new("Login", 1, 1, 3, async () =>
     {
         var n = Next();
         var context = Request("POST", $"/api/v1/customers/u{n}/login", Encoding.UTF8.GetBytes($$"""{"passcode":"482913","customerIp":"{{Ip(n)}}"}"""), null, null);
         await Execute(context, await customers.LoginCustomer(context.Request, "u" + n, default), 200);
     }, () => Plain(HttpMethod.Post, "users/u1/passcode-login", """{"passcode":"482913"}"""u8.ToArray(), customer: false)),
-    new("Login, wrong passcode", 1, 1, async () =>
+    new("Login, wrong passcode", 1, 1, 3, async () =>
     {
         var n = Next();
         var context = Request("POST", $"/api/v1/customers/w{n}/login", Encoding.UTF8.GetBytes($$"""{"passcode":"482913","customerIp":"{{Ip(n)}}"}"""), null, null);
@@ -114,23 +114,23 @@ var routes = new Route[]
     }, () => Plain(HttpMethod.Post, "users/w1/passcode-login", """{"passcode":"482913"}"""u8.ToArray(), customer: false, expected: 400)),
     // The Idempotency-Key is claimed before FlexShopper is called, and the outcome recorded before the answer, so a
     // retry replays it.
-    new("Create lease", 1, 1, async () =>
+    new("Create lease", 1, 1, 2, async () =>
     {
         var context = Request("POST", "/api/v1/leases", leaseBody, session, "lease-" + Next());
         await Execute(context, await leases.CreateLease(context.Request, default), 201);
     }, () => Plain(HttpMethod.Post, "leases", leaseBody, customer: true)),
-    new("Create lease, no Idempotency-Key", 0, 0, async () =>
+    new("Create lease, no Idempotency-Key", 0, 0, 0, async () =>
     {
         var context = Request("POST", "/api/v1/leases", leaseBody, session, null);
         await Execute(context, await leases.CreateLease(context.Request, default), 201);
     }, () => Plain(HttpMethod.Post, "leases", leaseBody, customer: true)),
-    new("Sign lease", 1, 1, async () =>
+    new("Sign lease", 1, 1, 2, async () =>
     {
         var context = Request("POST", "/api/v1/leases/L1/sign", signBody, session, "sign-" + Next());
         await Execute(context, await leases.SignLease(context.Request, "L1", default), 200);
     }, () => Plain(HttpMethod.Post, "leases/L1/sign", """{"ipAddress":"198.51.100.7","timestamp":"2026-03-01T12:00:00Z"}"""u8.ToArray(), customer: true)),
     // Finalize reads the transaction (its lease must be signed) and then finalizes: two FlexShopper calls.
-    new("Finalize", 1, 1, async () =>
+    new("Finalize", 1, 1, 2, async () =>
     {
         var context = Request("POST", "/api/v1/transactions/T1/finalize", [], null, "final-" + Next());
         await Execute(context, await leases.FinalizeTransaction(context.Request, "T1", default), 200);
@@ -141,7 +141,7 @@ var routes = new Route[]
     }),
     // Not a route: one insert of an idempotency-sized row through the same client, no FlexShopper call. Its own time
     // is the Azure SDK's per request, which every route with storage pays once per round trip.
-    new("Storage client alone (one insert)", 0, 0, () => sdkTable.AddEntityAsync(new Azure.Data.Tables.TableEntity("create-lease", "r" + Next())
+    new("Storage client alone (one insert)", 0, 0, 1, () => sdkTable.AddEntityAsync(new Azure.Data.Tables.TableEntity("create-lease", "r" + Next())
     {
         ["State"] = "pending",
         ["Fingerprint"] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
@@ -155,7 +155,7 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"HTTP-path benchmark: {Machine.Describe(storage)}; fake FlexShopper in process {fake.Pid}; {secondsOption():F0} s per measurement after {warmupOption():F0} s warm-up; tracing {(noTracingOption() ? "off" : "on")}"));
 var table = new MarkdownTable("Route", "c", "Storage latency", "Upstream delay", "rps", "p50 ms", "p99 ms", "Direct p50 ms", "p50 / direct",
     "Storage round trips before FlexShopper (fewest allowed)", "Storage round trips in sequence", "Requests by kind per request",
-    "Own µs/request (wall − waits, median)", "CPU µs/request", "Allocated B/request", "Peak live heap MB", "Floor p50 ms", "p50 / floor");
+    "Own µs/request (wall − waits, median)", "CPU µs/request", "Allocated B/request", "Peak live heap MB", "Emulator CPU µs/storage request", "Floor p50 ms", "p50 / floor");
 var loads = new List<string>();
 foreach (var upstreamDelay in common.UpstreamDelaysMs)
 {
@@ -172,12 +172,16 @@ foreach (var upstreamDelay in common.UpstreamDelaysMs)
                 var direct = await Measure(route.Direct, concurrency, observe: false);
                 var measured = await Measure(route.Function, concurrency, observe: true);
                 // The floor: the direct call plus the fewest storage round trips the rules allow on the path, each
-                // costing the latency as applied and the emulator's own work for one request.
+                // costing the latency as applied and the emulator's own work for one request; or, where the emulator
+                // (one thread) is saturated, what it takes to serve the requests in flight ahead of this one: with c
+                // requests in flight each needing MinimumRequests of its work, a request waits c times that on
+                // average (Little's law).
                 var perRequest = measured.StorageRequests == 0 ? 0 : ((measured.EmulatorSeconds ?? 0) * 1000 / measured.StorageRequests);
-                var floor = direct.P50 + ((route.MinimumBefore + route.MinimumAfter) * (measured.AppliedLatencyMs + perRequest));
+                var floor = Math.Max(direct.P50 + ((route.MinimumBefore + route.MinimumAfter) * (measured.AppliedLatencyMs + perRequest)),
+                    concurrency * route.MinimumRequests * perRequest);
                 table.Add(route.Name, N(concurrency), $"{latency} ms", $"{upstreamDelay} ms", F(measured.Rps, 0), F(measured.P50, 3), F(measured.P99, 3), F(direct.P50, 3),
                     Ratio(measured.P50 / direct.P50), $"{F(measured.StorageBefore, 2)} ({route.MinimumBefore})", F(measured.StorageInSequence, 2), measured.Kinds,
-                    F(measured.OwnMicroseconds, 0), F(measured.CpuMicroseconds, 0), N(measured.AllocatedPerRequest), Mb(measured.PeakLive), F(floor, 3), Ratio(measured.P50 / floor));
+                    F(measured.OwnMicroseconds, 0), F(measured.CpuMicroseconds, 0), N(measured.AllocatedPerRequest), Mb(measured.PeakLive), F(perRequest * 1000, 0), F(floor, 3), Ratio(measured.P50 / floor));
             }
         }
 
@@ -318,8 +322,11 @@ static async Task Execute(HttpContext context, IActionResult result, int expecte
     }
 }
 
-/// <summary>One route: the function call, its direct call, and the storage round trips the rules require before and after FlexShopper.</summary>
-internal sealed record Route(string Name, int MinimumBefore, int MinimumAfter, Func<Task> Function, Func<Task> Direct);
+/// <summary>
+/// One route: the function call, its direct call, the storage round trips the rules require before and after
+/// FlexShopper, and the storage requests they amount to (side-by-side requests share a round trip).
+/// </summary>
+internal sealed record Route(string Name, int MinimumBefore, int MinimumAfter, int MinimumRequests, Func<Task> Function, Func<Task> Direct);
 
 internal sealed record Sample(double Milliseconds, int StorageBefore, int StorageInSequence, double OwnMicroseconds);
 
