@@ -2,22 +2,72 @@
 // prints "kept tables: Setting=name ..."), then runs the real storage cleanup (Shared/Retention) over them: once on
 // today's clock, which must delete nothing that is still live, and then with the clock moved past every retention,
 // run after run until a pass completes, for each --ahead in turn (e.g. 31 days: the short-lived tables go, the ledger
-// stays; then 401 days: the ledger goes too). Prints each table's rows before and after, and each run.
-//
-//   dotnet run -c Release --project Benchmarks/Retention -- --storage "<connection string>" --tables "RateLimits=x Idempotency=y ..." [--ahead 31.00:00:00,401.00:00:00] [--max-rows-per-run 50000]
+// stays; then 401 days: the ledger goes too). Prints each table's rows before and after, and each run with its
+// wall time and storage requests by kind; the cleanup's every storage request waits --storage-latency-ms first, as a
+// storage account's round trip does (the counting does not). `--help` lists the options.
 using System.Diagnostics;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using FlexFunctions.Benchmarks.Common;
 using FlexFunctions.Shared.Retention;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-var storage = Arg("--storage") ?? Environment.GetEnvironmentVariable("FLEXFUNCTIONS_BENCH_STORAGE") ?? "UseDevelopmentStorage=true";
-var aheads = (Arg("--ahead") ?? "31.00:00:00,401.00:00:00").Split(',').Select(a => TimeSpan.Parse(a, CultureInfo.InvariantCulture)).ToList();
-var tables = (Arg("--tables") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-    .Select(pair => pair.Split('=', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+var cli = new BenchArguments("Retention",
+    "Counts the tables other benchmarks kept (FLEXFUNCTIONS_BENCH_KEEP_TABLES=1) and runs the storage cleanup over them, today and with the clock moved ahead.");
+// The cleanup never calls FlexShopper: --upstream-delay-ms is taken like everywhere else, and only 0 applies.
+var common = new CommonOptions(cli, latencies: [0], upstreamDelays: [0]);
+var tablesOption = cli.Text("--tables", "", "the tables to count and clean, as the other benchmarks print them: \"Setting=name Setting=name ...\"", "\"S=N ...\"");
+var aheadOption = cli.Text("--ahead", "31.00:00:00,401.00:00:00", "clock moves, one cleanup pass each, in turn (d.hh:mm:ss)", "SPAN[,SPAN...]");
+var maxRowsOption = cli.Int("--max-rows-per-run", 50_000, "StorageCleanup__MaxRowsPerRun", 1);
+if (!cli.TryParse(args, out var exitCode))
+{
+    return exitCode;
+}
+
+if (common.UpstreamDelaysMs.Any(d => d != 0))
+{
+    Console.Error.WriteLine("error: --upstream-delay-ms: the cleanup calls no FlexShopper; only 0 applies here");
+    Console.Error.Write(cli.Usage);
+    return BenchArguments.UsageExitCode;
+}
+
+if (common.StorageLatenciesMs.Count != 1)
+{
+    Console.Error.WriteLine("error: --storage-latency-ms takes one value here (the kept tables can be cleaned once)");
+    Console.Error.Write(cli.Usage);
+    return BenchArguments.UsageExitCode;
+}
+
+var aheads = new List<TimeSpan>();
+foreach (var text in aheadOption()!.Split(','))
+{
+    if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var ahead) || ahead <= TimeSpan.Zero)
+    {
+        Console.Error.WriteLine($"error: --ahead: '{text}' is not a positive time span (d.hh:mm:ss)");
+        Console.Error.Write(cli.Usage);
+        return BenchArguments.UsageExitCode;
+    }
+
+    aheads.Add(ahead);
+}
+
+var tables = new Dictionary<string, string>(StringComparer.Ordinal);
+foreach (var pair in tablesOption()!.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+{
+    if (pair.Split('=', 2) is not [{ Length: > 0 } setting, { Length: > 0 } name] || !tables.TryAdd(setting, name))
+    {
+        Console.Error.WriteLine($"error: --tables: '{pair}' is not Setting=name (each setting once)");
+        Console.Error.Write(cli.Usage);
+        return BenchArguments.UsageExitCode;
+    }
+}
+
+var storage = common.Storage;
+var roundTrips = new StorageRoundTrips { Latency = TimeSpan.FromMilliseconds(common.StorageLatenciesMs[0]) };
 var run = "retention" + Guid.NewGuid().ToString("N")[..8];
+Console.WriteLine($"Retention benchmark: {Machine.Describe(storage)}; storage latency {roundTrips.Latency.TotalMilliseconds} ms per cleanup request");
 
 var settings = new Dictionary<string, string?>
 {
@@ -29,7 +79,7 @@ var settings = new Dictionary<string, string?>
     ["WarehouseQueueName"] = run,
     ["StorageCleanupSchedule"] = "0 30 * * * *",
     ["Tables:StorageCleanup"] = run + "cleanup",
-    ["StorageCleanup:MaxRowsPerRun"] = Arg("--max-rows-per-run") ?? "50000",
+    ["StorageCleanup:MaxRowsPerRun"] = maxRowsOption().ToString(CultureInfo.InvariantCulture),
 };
 foreach (var name in new[] { "Catalog", "CatalogRuns", "ConfirmationLedger", "FailedEvents", "Idempotency", "RateLimits", "PlatformDeliveries", "ShopifyOrders" })
 {
@@ -39,7 +89,7 @@ foreach (var name in new[] { "Catalog", "CatalogRuns", "ConfirmationLedger", "Fa
 
 var client = new TableServiceClient(storage);
 var clock = new MovableClock();
-await using var services = Build(settings, clock);
+await using var services = Build(settings, clock, roundTrips.Policies);
 var cleanup = services.GetRequiredService<StorageCleanup>();
 
 await PrintCountsAsync("after the benchmarks");
@@ -53,15 +103,18 @@ foreach (var ahead in aheads)
 }
 
 await client.DeleteTableAsync(run + "cleanup");
+Console.WriteLine($"load average after: {Machine.LoadAverage()}");
+return 0;
 
 async Task CleanUntilDoneAsync(string what)
 {
     for (var i = 0; i < 1000; i++)
     {
+        roundTrips.Reset();
         var watch = Stopwatch.StartNew();
         var result = await cleanup.RunAsync();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"cleanup ({what}) run {i + 1}: {result.Outcome}, {result.TotalDeleted} rows deleted ({string.Join(", ", result.Deleted.Select(d => $"{d.Key} {d.Value}"))}), {result.Scanned} scanned, {watch.Elapsed.TotalSeconds:F1} s{(result.StoppedAt is null ? "" : ", stopped at " + result.StoppedAt)}"));
+            $"cleanup ({what}) run {i + 1}: {result.Outcome}, {result.TotalDeleted} rows deleted ({string.Join(", ", result.Deleted.Select(d => $"{d.Key} {d.Value}"))}), {result.Scanned} scanned, {watch.Elapsed.TotalSeconds:F1} s, storage requests: {roundTrips.KindsText}{(result.StoppedAt is null ? "" : ", stopped at " + result.StoppedAt)}"));
         if (result.Outcome != CleanupOutcome.Paused)
         {
             return;
@@ -92,7 +145,7 @@ async Task PrintCountsAsync(string when)
     }
 }
 
-static ServiceProvider Build(Dictionary<string, string?> settings, TimeProvider clock)
+static ServiceProvider Build(Dictionary<string, string?> settings, TimeProvider clock, FlexFunctions.Shared.Storage.StoragePipelinePolicies policies)
 {
     var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
     var services = new ServiceCollection();
@@ -101,13 +154,8 @@ static ServiceProvider Build(Dictionary<string, string?> settings, TimeProvider 
     services.AddSingleton(clock);
     services.AddFlexFunctions(configuration);
     services.AddSingleton(clock);
+    services.AddSingleton(policies);
     return services.BuildServiceProvider();
-}
-
-string? Arg(string name)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
 
 /// <summary>The system clock, moved ahead when asked: the cleanup then sees every row as that much older.</summary>

@@ -1,19 +1,15 @@
 // Webhook-intake benchmark: signed Shopify fulfilments through the ShopifyWebhook function as the worker invokes it
-// (function class, HttpContext in, IActionResult executed) over the real graph from AddFlexFunctions, against Azurite.
-// Each delivery is what a store's webhook costs before its 200: signature, delivery-id read, queue send, delivery-id
-// write. --storage-delay-ms adds that wait before every storage request, modelling a storage account's round trip
-// (Azurite on loopback answers in well under a millisecond; a storage account in the app's region takes several).
-// Usage:
-//   dotnet run -c Release --project Benchmarks/Webhooks -- [--deliveries 1000] [--storage-delay-ms 0,10] [--storage <connection string>]
-// Storage defaults to FLEXFUNCTIONS_BENCH_STORAGE, then UseDevelopmentStorage=true.
+// (function class, HttpContext in, IActionResult executed) over the real graph from AddFlexFunctions, against a real
+// storage endpoint (Azurite by default) whose every request waits --storage-latency-ms first, as a storage account's
+// round trip does. Each delivery is what a store's webhook costs before its 200: signature, delivery-id read, queue
+// send, delivery-id write. The intake calls no FlexShopper, so --upstream-delay-ms has nothing to delay here and
+// only 0 is accepted. `--help` lists the options.
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Azure.Core;
-using Azure.Core.Pipeline;
 using Azure.Data.Tables;
-using Azure.Storage.Queues;
+using FlexFunctions.Benchmarks.Common;
 using FlexFunctions.Functions.Http;
 using FlexFunctions.Shared.Storage;
 using Microsoft.AspNetCore.Http;
@@ -23,29 +19,50 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using static FlexFunctions.Benchmarks.Common.Figures;
 
-var deliveries = (int)Arg("--deliveries", 1000);
-var delays = (ArgText("--storage-delay-ms") ?? "0,10").Split(',').Select(d => double.Parse(d, CultureInfo.InvariantCulture)).ToArray();
-var storage = ArgText("--storage") ?? Environment.GetEnvironmentVariable("FLEXFUNCTIONS_BENCH_STORAGE") ?? "UseDevelopmentStorage=true";
-const string Secret = "shpss_benchmark_0123456789abcdef0123";
-
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"Webhook-intake benchmark: {deliveries} Shopify fulfilments per row, {Environment.ProcessorCount} cores, storage {(storage.Contains("UseDevelopmentStorage", StringComparison.Ordinal) ? "Azurite" : "custom")}"));
-Console.WriteLine("| Storage delay per request | Concurrency | Deliveries/s | p50 ms | p99 ms | max ms | Storage requests per delivery |");
-Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-foreach (var delay in delays)
+var cli = new BenchArguments("Webhooks", "Shopify fulfilment webhooks through the intake: latency and storage round trips per delivery.");
+var common = new CommonOptions(cli, latencies: [0, 3], upstreamDelays: [0]);
+var deliveriesOption = cli.Int("--deliveries", 1000, "deliveries per row", 1, 10_000_000);
+var concurrencyOption = cli.Ints("--concurrency", [1, 16], "deliveries in flight", 1, 4096);
+if (!cli.TryParse(args, out var exitCode))
 {
-    foreach (var concurrency in new[] { 1, 16 })
-    {
-        var row = await RunAsync(TimeSpan.FromMilliseconds(delay), concurrency);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {delay:F0} ms | {concurrency} | {row.Rate:F0} | {row.P50:F2} | {row.P99:F2} | {row.Max:F2} | {row.RequestsPerDelivery:F1} |"));
-    }
+    return exitCode;
 }
 
+if (common.UpstreamDelaysMs.Any(d => d != 0))
+{
+    Console.Error.WriteLine("error: --upstream-delay-ms: the webhook intake calls no FlexShopper; only 0 applies here");
+    Console.Error.Write(cli.Usage);
+    return BenchArguments.UsageExitCode;
+}
+
+var storage = common.Storage;
+var deliveries = deliveriesOption();
+const string Secret = "shpss_benchmark_0123456789abcdef0123";
+var roundTrips = new StorageRoundTrips();
+Console.WriteLine($"Webhook-intake benchmark: {Machine.Describe(storage)}; {deliveries} Shopify fulfilments per row");
+var table = new MarkdownTable("Storage latency", "c", "Deliveries/s", "p50 ms", "p99 ms", "max ms", "Requests by kind per delivery", "Storage round trips in sequence",
+    "Allocated B/delivery", "Peak live heap MB", "Emulator CPU s", "Floor p50 ms", "p50 / floor");
+var loads = new List<string>();
+foreach (var latency in common.StorageLatenciesMs)
+{
+    loads.Add($"storage {latency} ms: load average {Machine.LoadAverage()} before");
+    foreach (var concurrency in concurrencyOption())
+    {
+        await RunAsync(latency, concurrency);
+    }
+
+    loads.Add($"storage {latency} ms: load average {Machine.LoadAverage()} after");
+}
+
+Console.WriteLine();
+Console.Write(table);
+Console.WriteLine();
+loads.ForEach(Console.WriteLine);
 return 0;
 
-async Task<Row> RunAsync(TimeSpan delay, int concurrency)
+async Task RunAsync(double latency, int concurrency)
 {
     var run = "bench" + Guid.NewGuid().ToString("N")[..8];
     var settings = new Dictionary<string, string?>
@@ -62,41 +79,55 @@ async Task<Row> RunAsync(TimeSpan delay, int concurrency)
     var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
     var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
     services.AddFlexFunctions(configuration);
-    var wait = new StorageRoundTrip(delay);
-    var tableOptions = new TableClientOptions();
-    tableOptions.AddPolicy(wait, HttpPipelinePosition.PerRetry);
-    var queueOptions = new QueueClientOptions();
-    queueOptions.AddPolicy(wait, HttpPipelinePosition.PerRetry);
-    services.AddSingleton(new TableServiceClient(storage, tableOptions));
-    services.AddSingleton(new WarehouseQueue(new QueueClient(storage, run, queueOptions)));
+    services.AddSingleton(roundTrips.Policies);
     await using var provider = services.BuildServiceProvider();
     var functions = ActivatorUtilities.CreateInstance<StorePlatformFunctions>(provider);
     var queue = provider.GetRequiredService<WarehouseQueue>().Client;
+    roundTrips.Latency = TimeSpan.Zero;
     await queue.CreateIfNotExistsAsync();
     try
     {
         // One delivery first creates the tables (once per process, as in the app); it is not measured.
         await DeliverAsync(functions, "warmup");
-        wait.Reset();
+        roundTrips.Latency = TimeSpan.FromMilliseconds(latency);
+        roundTrips.Reset();
         var latencies = new double[deliveries];
+        long inSequence = 0;
         var next = -1;
+        var emulatorStart = ProcessCpu.Seconds(common.EmulatorPid);
+        using var memory = MemoryProbe.Start(TimeSpan.FromSeconds(1));
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < deliveries)
             {
+                var flow = Flow.Begin();
                 var started = Stopwatch.GetTimestamp();
                 await DeliverAsync(functions, i.ToString(CultureInfo.InvariantCulture));
                 latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                Flow.End();
+                Interlocked.Add(ref inSequence, flow.StorageInSequence());
             }
         }));
         var elapsed = clock.Elapsed;
+        var (allocated, peakLive) = memory.Stop();
+        var emulator = ProcessCpu.Seconds(common.EmulatorPid) - emulatorStart;
         Array.Sort(latencies);
-        return new Row(deliveries / elapsed.TotalSeconds, Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies[^1], wait.Requests / (double)deliveries);
+        var kinds = string.Join(", ", roundTrips.Kinds.OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal)
+            .Select(k => string.Create(CultureInfo.InvariantCulture, $"{k.Key} {k.Value / (double)deliveries:0.##}")));
+        // The floor: the signature check aside, one storage round trip (the queue send: the event must be queued before
+        // the 200; a repeat is caught downstream by the confirmation ledger), costing the latency as applied and the
+        // emulator's own work for one request.
+        var perRequest = roundTrips.Requests == 0 ? 0 : (emulator ?? 0) * 1000 / roundTrips.Requests;
+        var floor = roundTrips.MeanAppliedLatency.TotalMilliseconds + perRequest;
+        var p50 = Percentile(latencies, 0.50);
+        table.Add($"{latency} ms", N(concurrency), F(deliveries / elapsed.TotalSeconds, 0), F(p50, 2), F(Percentile(latencies, 0.99), 2), F(latencies[^1], 2), kinds,
+            F(inSequence / (double)deliveries, 2), N(allocated / deliveries), Mb(peakLive), emulator is { } e ? F(e) : "-", F(floor, 2), Ratio(p50 / floor));
     }
     finally
     {
+        roundTrips.Latency = TimeSpan.Zero;
         await queue.DeleteIfExistsAsync();
         var tables = new TableServiceClient(storage);
         // FLEXFUNCTIONS_BENCH_KEEP_TABLES=1 leaves the app's tables for Benchmarks/Retention to count and clean up.
@@ -140,45 +171,3 @@ static async Task DeliverAsync(StorePlatformFunctions functions, string n)
 }
 
 static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-
-double Arg(string name, double fallback) => ArgText(name) is { } text ? double.Parse(text, CultureInfo.InvariantCulture) : fallback;
-
-string? ArgText(string name)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-}
-
-internal sealed record Row(double Rate, double P50, double P99, double Max, double RequestsPerDelivery);
-
-/// <summary>Waits before each storage request, as the round trip to a storage account does, and counts them.</summary>
-internal sealed class StorageRoundTrip(TimeSpan delay) : HttpPipelinePolicy
-{
-    private long _requests;
-
-    public long Requests => Interlocked.Read(ref _requests);
-
-    public void Reset() => Interlocked.Exchange(ref _requests, 0);
-
-    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-    {
-        Interlocked.Increment(ref _requests);
-        if (delay > TimeSpan.Zero)
-        {
-            Thread.Sleep(delay);
-        }
-
-        ProcessNext(message, pipeline);
-    }
-
-    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-    {
-        Interlocked.Increment(ref _requests);
-        if (delay > TimeSpan.Zero)
-        {
-            await Task.Delay(delay).ConfigureAwait(false);
-        }
-
-        await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
-    }
-}

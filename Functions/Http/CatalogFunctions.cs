@@ -16,10 +16,12 @@ public sealed class CatalogFunctions(CatalogReader reader, DependencyGuard guard
     /// reaches us whole under the real host, where an encoded <c>/</c> in the route form is decoded before routing (404).
     /// </summary>
     [Function("CatalogList")]
-    [ApiOperation("Catalog", "List FlexShopper-eligible products from the cached catalog, a page at a time.", Guards = ApiGuards.Outage)]
+    [ApiOperation("Catalog", "List FlexShopper-eligible products from the cached catalog, a page at a time; with sku, get that one product (404 if not listed).", Guards = ApiGuards.Outage)]
+    [ApiParameter("sku", "One product by SKU, URL-encoded: the form for any SKU, including one with '/', which the path form cannot carry. Not combined with pageSize or continuationToken.", Rule = nameof(FieldRules.Code))]
     [ApiParameter("pageSize", "Products per page (default 50).", Minimum = 1, Maximum = CatalogQuery.MaxPageSize)]
     [ApiParameter("continuationToken", "The token from the previous page; absent for the first page.", Rule = nameof(FieldRules.Base64UrlToken))]
     [ApiResponse(200, typeof(CatalogJson), nameof(CatalogJson.CatalogPage))]
+    [ApiResponse(404, "ProductNotFound")]
     public Task<IActionResult> List(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/catalog/products")] HttpRequest request,
         CancellationToken cancellationToken) =>
@@ -42,7 +44,7 @@ public sealed class CatalogFunctions(CatalogReader reader, DependencyGuard guard
 
     [Function("CatalogGetProduct")]
     [ApiOperation("Catalog", "Get one cached product by SKU.", Guards = ApiGuards.Outage)]
-    [ApiParameter("sku", "The product's SKU.", Rule = nameof(FieldRules.Code))]
+    [ApiParameter("sku", "The product's SKU. A SKU with '/' (which the Functions host decodes before routing) is read with GET v1/catalog/products?sku= instead.", Rule = nameof(FieldRules.Code))]
     [ApiResponse(200, typeof(CatalogJson), nameof(CatalogJson.CatalogProduct))]
     [ApiResponse(404, "ProductNotFound")]
     public Task<IActionResult> Get(

@@ -12,11 +12,12 @@ using Microsoft.Extensions.Options;
 namespace FlexFunctions.Shared.AbuseLimits;
 
 /// <summary>
-/// Fixed-window counters in the <c>Tables__RateLimits</c> table. Every decision is a read followed by a write made on
-/// the ETag that was read: a write that lost a race to another instance reads again and decides again, so no count is
-/// lost and no extra request is admitted. PartitionKey is a keyed hash (HMAC-SHA256, <see cref="KeyedHasher"/>) of the
-/// normalised customer or IP (none is stored in clear, none can be recovered from a copy of the table without the
-/// secret, and no passcode is ever seen here), RowKey names the counter: every subject is its own partition,
+/// Fixed-window counters in the <c>Tables__RateLimits</c> table. Every decision is written conditionally (an insert
+/// that fails if the row exists, or a replace on the ETag last seen): a write that lost a race to another instance
+/// reads again and decides again, so no count is lost and no extra request is admitted. A decision on a row this
+/// instance has seen, or on a subject with no row, is that one write. PartitionKey is a keyed hash (HMAC-SHA256,
+/// <see cref="KeyedHasher"/>) of the normalised customer or IP (none is stored in clear, none can be recovered from a
+/// copy of the table without the secret, and no passcode is ever seen here), RowKey names the counter: every subject is its own partition,
 /// because a Table partition serves about 2,000 operations a second and one shared partition would cap logins for the
 /// whole app.
 /// </summary>
@@ -50,6 +51,7 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
     private readonly FlexTelemetry _telemetry;
     private readonly KeyedHasher _hasher;
     private readonly ILogger<TableAbuseLimiter> _logger;
+    private readonly KnownRows _known = new();
 
     public TableAbuseLimiter(TableServiceClient tables, IOptions<TableNames> names, IOptions<AbuseLimitsOptions> options, TimeProvider time,
         FlexTelemetry telemetry, KeyedHasher hasher, ILogger<TableAbuseLimiter> logger)
@@ -74,8 +76,8 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
         var o = _options.Value;
         var customer = Partitions(keys, LimitScopes.Customer, LimitSubjects.Customer(customerId));
 
-        // The customer's row and the IP's counter are separate partitions: read and written side by side, two storage
-        // round trips of latency in all.
+        // The customer's row and the IP's counter are separate partitions, decided side by side: one storage round trip
+        // of latency when each is new or as this instance last saw it, more only when another instance wrote it.
         var byCustomer = kind == LimitKind.LoginAttempt
             ? ReserveLoginAsync(customerId, customer, cancellationToken)
             : CountAsync(customer, PasscodeRow, LimitScopes.Customer, o.PasscodeRequestsPerCustomer, cancellationToken);
@@ -251,24 +253,37 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
     }
 
     /// <summary>
-    /// Reads the row (or starts from <paramref name="known"/>), lets <paramref name="change"/> edit it and say whether to
-    /// write, and writes only if nobody wrote since; a lost race reads again. False when nothing was written: the change
-    /// declined, or the row kept changing under us <paramref name="maxRaces"/> times (the change's own verdict stays
-    /// "busy"). The written row keeps its new ETag. <paramref name="partitions"/> are the subject's partitions under each
-    /// accepted key, the writing key's first: a row found only under an older key is carried over to the first.
+    /// Decides on the row and writes the decision only if nobody wrote since: a lost race reads again and decides again.
+    /// It starts from <paramref name="known"/>, else from the row as this instance last saw it, else from no row at all
+    /// (a new subject, or one whose rows the cleanup removed), so a decision usually costs its one conditional write;
+    /// a refusal is only ever made on a row just read. False when nothing was written: the change declined, or the row
+    /// kept changing under us <paramref name="maxRaces"/> times (the change's own verdict stays "busy"). The written
+    /// row keeps its new ETag. <paramref name="partitions"/> are the subject's partitions under each accepted key, the
+    /// writing key's first: during a rotation a row found only under an older key is carried over to the first, so
+    /// "no row" is never assumed then (it would drop an older key's counts and lockout).
     /// </summary>
     private async Task<bool> ChangeAsync(IReadOnlyList<string> partitions, string rowKey, TableEntity? known, int maxRaces, Func<TableEntity, DateTimeOffset, bool> change, CancellationToken cancellationToken)
     {
         var partition = partitions[0];
+        var read = false;
         for (var race = 0; race < maxRaces; race++)
         {
             TableEntity row;
             bool exists;
+            var fresh = false;
             if (known is not null)
             {
                 row = new TableEntity(known) { ETag = known.ETag };
                 exists = true;
                 known = null;
+            }
+            else if (!read && _known.Get(partition, rowKey) is { } seen)
+            {
+                (row, exists) = (seen, true);
+            }
+            else if (!read && partitions.Count == 1)
+            {
+                (row, exists) = (new TableEntity(partition, rowKey), false);
             }
             else
             {
@@ -276,11 +291,23 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
                 var reads = await Task.WhenAll(partitions.Select(p => _table.GetEntityIfExistsAsync<TableEntity>(p, rowKey, cancellationToken: cancellationToken))).ConfigureAwait(false);
                 exists = reads[0].HasValue;
                 row = exists ? reads[0].Value! : CarriedOver(partition, rowKey, reads.Skip(1).FirstOrDefault(r => r.HasValue)?.Value);
+                fresh = true;
+                if (exists)
+                {
+                    _known.Remember(row);
+                }
             }
 
+            // After this attempt, whatever happens, decide on the row as the table holds it.
+            read = true;
             if (!change(row, _time.GetUtcNow()))
             {
-                return false;
+                if (fresh)
+                {
+                    return false;
+                }
+
+                continue; // refused on what we assumed: look at the real row before saying no
             }
 
             try
@@ -289,11 +316,13 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
                     ? await _table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false)
                     : await _table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
                 row.ETag = response.Headers.ETag ?? default;
+                _known.Remember(row);
                 return true;
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404)
             {
-                // Another instance wrote (or removed) it first: decide again on what it wrote.
+                // Another instance wrote (or removed) it first, or it was there all along: decide again on what it holds.
+                _known.Forget(partition, rowKey);
             }
         }
 

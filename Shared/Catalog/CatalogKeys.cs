@@ -23,12 +23,20 @@ public static class CatalogKeys
     /// <summary>Bumped when the stored shape changes, so the next refresh rewrites every row once.</summary>
     private const string HashVersion = "v1";
 
-    public static string PartitionFor(string sku)
+    public static string PartitionFor(string sku) => PartitionName(PartitionIndex(sku));
+
+    /// <summary>The SKU's bucket as a number, 0..<see cref="PartitionCount"/>-1.</summary>
+    public static int PartitionIndex(string sku)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         HashUtf8(sku, hash);
-        return hash[0].ToString("x2", CultureInfo.InvariantCulture);
+        return hash[0];
     }
+
+    /// <summary>The PartitionKey of bucket <paramref name="index"/>: two lower-case hex digits (cached, no new string per call).</summary>
+    public static string PartitionName(int index) => Names[index];
+
+    private static readonly string[] Names = Enumerable.Range(0, PartitionCount).Select(i => i.ToString("x2", CultureInfo.InvariantCulture)).ToArray();
 
     public static IEnumerable<string> AllPartitions() =>
         Enumerable.Range(0, PartitionCount).Select(i => i.ToString("x2", CultureInfo.InvariantCulture));
@@ -67,14 +75,62 @@ public static class CatalogKeys
         return builder.ToString();
     }
 
+    /// <summary>The bytes of <see cref="ContentHash(string, string?, string?)"/>; the table keeps them as base64.</summary>
+    public const int ContentHashBytes = 16;
+
     /// <summary>A digest of everything we store about a product: equal digests mean nothing to write.</summary>
     public static string ContentHash(string sku, string? name, string? url)
     {
-        var text = string.Create(CultureInfo.InvariantCulture,
-            $"{HashVersion}|{sku.Length}:{sku}|{name?.Length ?? -1}:{name}|{url?.Length ?? -1}:{url}");
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        HashUtf8(text, hash);
-        return Convert.ToBase64String(hash[..16]);
+        Span<byte> hash = stackalloc byte[ContentHashBytes];
+        ContentHash(sku, name, url, hash);
+        return Convert.ToBase64String(hash);
+    }
+
+    /// <summary>
+    /// The digest into <paramref name="destination"/> (<see cref="ContentHashBytes"/> bytes), built without an
+    /// intermediate string: SHA-256 over <c>v1|len:sku|len:name|len:url</c> in UTF-8 (-1 for a missing field), cut to 16 bytes.
+    /// </summary>
+    public static void ContentHash(string sku, string? name, string? url, Span<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(sku);
+        var max = 64 + Encoding.UTF8.GetMaxByteCount(sku.Length + (name?.Length ?? 0) + (url?.Length ?? 0));
+        var rented = max <= 1024 ? null : ArrayPool<byte>.Shared.Rent(max);
+        try
+        {
+            Span<byte> buffer = rented is null ? stackalloc byte[max] : rented;
+            var length = Encoding.UTF8.GetBytes(HashVersion, buffer);
+            length += Field(sku, buffer[length..]);
+            length += Field(name, buffer[length..]);
+            length += Field(url, buffer[length..]);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer[..length], hash);
+            hash[..ContentHashBytes].CopyTo(destination);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
+        // "|<length in chars>:<text>", as the string form this replaced wrote it, so stored digests stay valid.
+        static int Field(string? text, Span<byte> into)
+        {
+            into[0] = (byte)'|';
+            var written = 1;
+            (text?.Length ?? -1).TryFormat(into[written..], out var digits, provider: CultureInfo.InvariantCulture);
+            written += digits;
+            into[written++] = (byte)':';
+            return written + (text is null ? 0 : Encoding.UTF8.GetBytes(text, into[written..]));
+        }
+    }
+
+    /// <summary>True when <paramref name="stored"/> (base64, as the table holds it) is <paramref name="hash"/>.</summary>
+    public static bool SameHash(string? stored, ReadOnlySpan<byte> hash)
+    {
+        Span<byte> decoded = stackalloc byte[ContentHashBytes + 3];
+        return stored is not null && Convert.TryFromBase64String(stored, decoded, out var written) && decoded[..written].SequenceEqual(hash);
     }
 
     private static readonly SearchValues<char> Unsafe = SearchValues.Create("/\\#?%");

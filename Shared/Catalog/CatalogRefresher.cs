@@ -1,5 +1,4 @@
 using System.Globalization;
-using Azure;
 using Azure.Data.Tables;
 using FlexFunctions.Shared.Dependencies;
 using FlexFunctions.Shared.FlexShopper;
@@ -19,7 +18,6 @@ namespace FlexFunctions.Shared.Catalog;
 /// </summary>
 public sealed partial class CatalogRefresher
 {
-    private const int MaxBatch = 100;
     private static readonly string[] CompareColumns = ["RowKey", CatalogColumns.Hash];
 
     private readonly IFlexShopperClient _flexShopper;
@@ -31,10 +29,12 @@ public sealed partial class CatalogRefresher
     private readonly FlexTelemetry _telemetry;
     private readonly TableCreatedOnFirstUse _catalogCreated;
     private readonly TableCreatedOnFirstUse _runsCreated;
+    private readonly EntityTransactions _transactions;
 
-    public CatalogRefresher(IFlexShopperClient flexShopper, TableServiceClient tables, IOptions<TableNames> names, IOptions<CatalogOptions> options,
-        TimeProvider time, ILogger<CatalogRefresher> logger, FlexTelemetry telemetry)
+    public CatalogRefresher(IFlexShopperClient flexShopper, TableServiceClient tables, EntityTransactions transactions, IOptions<TableNames> names,
+        IOptions<CatalogOptions> options, TimeProvider time, ILogger<CatalogRefresher> logger, FlexTelemetry telemetry)
     {
+        _transactions = transactions;
         _telemetry = telemetry;
         _flexShopper = flexShopper;
         _catalog = tables.GetTableClient(names.Value.Catalog);
@@ -154,8 +154,9 @@ public sealed partial class CatalogRefresher
 
                     var sku = product!.Sku;
                     listed++;
-                    spill.Write(int.Parse(CatalogKeys.PartitionFor(sku), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture),
-                        new SpilledProduct(sku, product.Name, product.Url, CatalogKeys.ContentHash(sku, product.Name, product.Url)));
+                    var hash = default(ContentDigest);
+                    CatalogKeys.ContentHash(sku, product.Name, product.Url, hash);
+                    spill.Write(CatalogKeys.PartitionIndex(sku), new SpilledProduct(sku, product.Name, product.Url, hash));
                 }
 
                 if (skipped > 0)
@@ -178,20 +179,41 @@ public sealed partial class CatalogRefresher
 
         LogUpstreamDone(_logger, runId, counters.Pages, (_time.GetUtcNow() - upstreamStarted).TotalMilliseconds);
 
-        // The upstream pass is complete: only now may rows be written or deleted.
+        // The upstream pass is complete: only now may rows be written or deleted. An empty table (the first refresh)
+        // is seen with one request instead of a query per partition.
+        var empty = await IsEmptyAsync(cancellationToken).ConfigureAwait(false);
         await Parallel.ForEachAsync(Enumerable.Range(0, CatalogKeys.PartitionCount),
             new ParallelOptions { MaxDegreeOfParallelism = _options.WriteConcurrency, CancellationToken = cancellationToken },
             async (partition, ct) =>
             {
-                await WritePartitionAsync(runId, partition, spill, counters, ct).ConfigureAwait(false);
+                await WritePartitionAsync(runId, partition, spill, counters, empty, ct).ConfigureAwait(false);
                 await keeper.KeepAsync(ct).ConfigureAwait(false);
             }).ConfigureAwait(false);
         return settings;
     }
 
-    private async Task WritePartitionAsync(string runId, int partition, CatalogSpill spill, Counters counters, CancellationToken cancellationToken)
+    private async Task<bool> IsEmptyAsync(CancellationToken cancellationToken)
     {
-        var partitionKey = partition.ToString("x2", CultureInfo.InvariantCulture);
+        await foreach (var page in _catalog.QueryAsync<TableEntity>(filter: (string?)null, maxPerPage: 1, select: CompareColumns, cancellationToken: cancellationToken)
+                           .AsPages().ConfigureAwait(false))
+        {
+            if (page.Values.Count > 0)
+            {
+                return false;
+            }
+
+            if (page.ContinuationToken is null)
+            {
+                return true;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task WritePartitionAsync(string runId, int partition, CatalogSpill spill, Counters counters, bool tableEmpty, CancellationToken cancellationToken)
+    {
+        var partitionKey = CatalogKeys.PartitionName(partition);
         var upstream = new Dictionary<string, SpilledProduct>(StringComparer.Ordinal);
         foreach (var product in spill.Read(partition))
         {
@@ -204,43 +226,33 @@ public sealed partial class CatalogRefresher
         }
 
         Interlocked.Add(ref counters.Seen, upstream.Count);
-        var batch = new Batch(_catalog, counters);
+        using var batch = new Batch(_transactions.Begin(_catalog.Name, partitionKey), counters, runId);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}");
-        await foreach (var row in _catalog.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: CompareColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+        var stored = tableEmpty ? AsyncEnumerable.Empty<TableEntity>()
+            : _catalog.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: CompareColumns, cancellationToken: cancellationToken);
+        await foreach (var row in stored.ConfigureAwait(false))
         {
             if (!upstream.Remove(row.RowKey, out var product))
             {
-                await batch.AddAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partitionKey, row.RowKey), ETag.All),
-                    Change.Delete, cancellationToken).ConfigureAwait(false);
+                await batch.DeleteAsync(row.RowKey, cancellationToken).ConfigureAwait(false);
             }
-            else if (row.GetString(CatalogColumns.Hash) == product.Hash)
+            else if (product.Hash is var hash && CatalogKeys.SameHash(row.GetString(CatalogColumns.Hash), hash))
             {
                 Interlocked.Increment(ref counters.Unchanged);
             }
             else
             {
-                await batch.AddAsync(new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(partitionKey, row.RowKey, product, runId)),
-                    Change.Update, cancellationToken).ConfigureAwait(false);
+                await batch.UpsertAsync(row.RowKey, product, Change.Update, cancellationToken).ConfigureAwait(false);
             }
         }
 
         foreach (var (rowKey, product) in upstream)
         {
-            await batch.AddAsync(new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(partitionKey, rowKey, product, runId)),
-                Change.Insert, cancellationToken).ConfigureAwait(false);
+            await batch.UpsertAsync(rowKey, product, Change.Insert, cancellationToken).ConfigureAwait(false);
         }
 
         await batch.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    private static TableEntity ToEntity(string partitionKey, string rowKey, SpilledProduct product, string runId) => new(partitionKey, rowKey)
-    {
-        [CatalogColumns.Sku] = product.Sku,
-        [CatalogColumns.Name] = product.Name,
-        [CatalogColumns.Url] = product.Url,
-        [CatalogColumns.Hash] = product.Hash,
-        [CatalogColumns.RunId] = runId,
-    };
 
     private async Task EnsureTablesAsync(CancellationToken cancellationToken)
     {
@@ -306,42 +318,58 @@ public sealed partial class CatalogRefresher
     }
 
     /// <summary>One partition's pending entity group transaction; counts land only once the service accepted it.</summary>
-    private sealed class Batch(TableClient table, Counters counters)
+    private sealed class Batch(EntityBatch batch, Counters counters, string runId) : IDisposable
     {
-        private readonly List<TableTransactionAction> _actions = new(MaxBatch);
         private int _inserts;
         private int _updates;
         private int _deletes;
 
-        public async Task AddAsync(TableTransactionAction action, Change change, CancellationToken cancellationToken)
+        public async Task UpsertAsync(string rowKey, SpilledProduct product, Change change, CancellationToken cancellationToken)
         {
-            _actions.Add(action);
-            _ = change switch
+            var entity = batch.BeginUpsert(rowKey);
+            entity.WriteString(CatalogColumns.Sku, product.Sku);
+            if (product.Name is not null)
             {
-                Change.Insert => ++_inserts,
-                Change.Update => ++_updates,
-                _ => ++_deletes,
-            };
-            if (_actions.Count == MaxBatch)
-            {
-                await FlushAsync(cancellationToken).ConfigureAwait(false);
+                entity.WriteString(CatalogColumns.Name, product.Name);
             }
+
+            if (product.Url is not null)
+            {
+                entity.WriteString(CatalogColumns.Url, product.Url);
+            }
+
+            var hash = product.Hash;
+            entity.WriteBase64String(CatalogColumns.Hash, hash); // a string column holding base64, as before
+            entity.WriteString(CatalogColumns.RunId, runId);
+            batch.EndUpsert();
+            _ = change == Change.Insert ? ++_inserts : ++_updates;
+            await FlushIfFullAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public async Task DeleteAsync(string rowKey, CancellationToken cancellationToken)
+        {
+            batch.Delete(rowKey);
+            _deletes++;
+            await FlushIfFullAsync(cancellationToken).ConfigureAwait(false);
         }
 
         public async Task FlushAsync(CancellationToken cancellationToken)
         {
-            if (_actions.Count == 0)
+            if (batch.Count == 0)
             {
                 return;
             }
 
-            await table.SubmitTransactionAsync(_actions, cancellationToken).ConfigureAwait(false);
+            await batch.SendAsync(cancellationToken).ConfigureAwait(false);
             Interlocked.Add(ref counters.Inserted, _inserts);
             Interlocked.Add(ref counters.Updated, _updates);
             Interlocked.Add(ref counters.Deleted, _deletes);
-            _actions.Clear();
             _inserts = _updates = _deletes = 0;
         }
+
+        public void Dispose() => batch.Dispose();
+
+        private Task FlushIfFullAsync(CancellationToken cancellationToken) => batch.IsFull ? FlushAsync(cancellationToken) : Task.CompletedTask;
     }
 
     /// <summary>

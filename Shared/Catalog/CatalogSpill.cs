@@ -24,7 +24,8 @@ internal sealed class CatalogSpill : IDisposable
         writer.Write(product.Sku);
         WriteNullable(writer, product.Name);
         WriteNullable(writer, product.Url);
-        writer.Write(product.Hash);
+        var hash = product.Hash;
+        writer.Write(hash);
     }
 
     /// <summary>Flushes and closes every file; call once the upstream pass is complete.</summary>
@@ -51,7 +52,8 @@ internal sealed class CatalogSpill : IDisposable
             var sku = reader.ReadString();
             var name = ReadNullable(reader);
             var url = ReadNullable(reader);
-            var hash = reader.ReadString();
+            var hash = default(ContentDigest);
+            reader.BaseStream.ReadExactly(hash);
             yield return new SpilledProduct(sku, name, url, hash);
         }
     }
@@ -87,4 +89,11 @@ internal sealed class CatalogSpill : IDisposable
     private static string? ReadNullable(BinaryReader reader) => reader.ReadBoolean() ? reader.ReadString() : null;
 }
 
-internal readonly record struct SpilledProduct(string Sku, string? Name, string? Url, string Hash);
+internal readonly record struct SpilledProduct(string Sku, string? Name, string? Url, ContentDigest Hash);
+
+/// <summary>A product's content hash (<see cref="CatalogKeys.ContentHashBytes"/> bytes) held inline, with no array.</summary>
+[System.Runtime.CompilerServices.InlineArray(CatalogKeys.ContentHashBytes)]
+internal struct ContentDigest
+{
+    private byte _first;
+}

@@ -32,7 +32,7 @@ public enum ClaimStatus
 }
 
 /// <summary>
-/// The outcome of <see cref="ConfirmationLedger.TryClaimAsync"/>. <see cref="PreviousOutcomeUnknown"/> is true when an
+/// The outcome of <see cref="ConfirmationLedger.TryClaimAsync(ValidEvent, string?, bool, CancellationToken)"/>. <see cref="PreviousOutcomeUnknown"/> is true when an
 /// earlier attempt may have reached FlexShopper without the ledger hearing back (a crash, a timeout).
 /// </summary>
 public sealed record LedgerClaim(ClaimStatus Status, string PartitionKey, string RowKey, ETag ETag, int Attempt, bool PreviousOutcomeUnknown, DateTimeOffset LeaseUntil, string? LastError);
@@ -52,6 +52,7 @@ public sealed class ConfirmationLedger
     private readonly TimeProvider _time;
     private readonly IOptions<ConfirmationsOptions> _options;
     private readonly TableCreatedOnFirstUse _created;
+    private readonly DoneEvents _done = new();
 
     public ConfirmationLedger(TableServiceClient tables, IOptions<TableNames> names, TimeProvider time, IOptions<ConfirmationsOptions> options)
     {
@@ -81,40 +82,58 @@ public sealed class ConfirmationLedger
         return sb.ToString();
     }
 
-    public async Task<LedgerClaim> TryClaimAsync(ValidEvent e, string? messageId, CancellationToken cancellationToken)
+    /// <summary>Takes the event (first sight assumed), or says where it stands.</summary>
+    public Task<LedgerClaim> TryClaimAsync(ValidEvent e, string? messageId, CancellationToken cancellationToken) =>
+        TryClaimAsync(e, messageId, likelySeen: false, cancellationToken);
+
+    /// <summary>
+    /// Takes the event, or says where it stands. The insert comes first (one round trip for an event seen for the first
+    /// time); a redelivery (<paramref name="likelySeen"/>) reads first instead, since its row is almost always there. An
+    /// event this instance saw done is answered without a round trip: done is final.
+    /// </summary>
+    public async Task<LedgerClaim> TryClaimAsync(ValidEvent e, string? messageId, bool likelySeen, CancellationToken cancellationToken)
     {
-        await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var pk = PartitionFor(e.TransactionId);
+        if (_done.Contains(pk, e.Key))
+        {
+            return new LedgerClaim(ClaimStatus.AlreadyDone, pk, e.Key, default, 0, false, default, null);
+        }
+
+        await _created.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var lease = _options.Value.ClaimLease;
         for (var round = 0; round < MaxClaimRounds; round++)
         {
             var now = _time.GetUtcNow();
-            var fresh = new TableEntity(pk, e.Key)
+            if (!likelySeen || round > 0)
             {
-                [nameof(LedgerEntry.State)] = nameof(LedgerState.InProgress),
-                [nameof(LedgerEntry.TransactionId)] = e.TransactionId,
-                [nameof(LedgerEntry.EventType)] = e.Type,
-                [nameof(LedgerEntry.Attempts)] = 1,
-                [nameof(LedgerEntry.LeaseUntil)] = now + lease,
-                // Until the attempt reports back, nobody knows whether it reached FlexShopper.
-                [nameof(LedgerEntry.OutcomeUnknown)] = true,
-                ["Items"] = ItemsText(e.Items),
-                ["MessageId"] = messageId,
-            };
-            try
-            {
-                var added = await _table.AddEntityAsync(fresh, cancellationToken).ConfigureAwait(false);
-                return new LedgerClaim(ClaimStatus.Claimed, pk, e.Key, added.Headers.ETag ?? ETag.All, 1, false, now + lease, null);
-            }
-            catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.Conflict)
-            {
-                // Someone has seen this event before: look at where it stands.
+                var fresh = new TableEntity(pk, e.Key)
+                {
+                    [nameof(LedgerEntry.State)] = nameof(LedgerState.InProgress),
+                    [nameof(LedgerEntry.TransactionId)] = e.TransactionId,
+                    [nameof(LedgerEntry.EventType)] = e.Type,
+                    [nameof(LedgerEntry.Attempts)] = 1,
+                    [nameof(LedgerEntry.LeaseUntil)] = now + lease,
+                    // Until the attempt reports back, nobody knows whether it reached FlexShopper.
+                    [nameof(LedgerEntry.OutcomeUnknown)] = true,
+                    ["Items"] = ItemsText(e.Items),
+                    ["MessageId"] = messageId,
+                };
+                try
+                {
+                    var added = await _table.AddEntityAsync(fresh, cancellationToken).ConfigureAwait(false);
+                    return new LedgerClaim(ClaimStatus.Claimed, pk, e.Key, added.Headers.ETag ?? ETag.All, 1, false, now + lease, null);
+                }
+                catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.Conflict)
+                {
+                    // Someone has seen this event before: look at where it stands.
+                }
             }
 
             var existing = await _table.GetEntityIfExistsAsync<TableEntity>(pk, e.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!existing.HasValue || existing.Value is null)
             {
-                continue; // deleted in between (a replay reset it): try the insert again
+                likelySeen = false;
+                continue; // never recorded (or deleted in between: a replay reset it): insert it
             }
 
             var row = existing.Value;
@@ -122,6 +141,7 @@ public sealed class ConfirmationLedger
             switch (entry.State)
             {
                 case LedgerState.Done:
+                    _done.Add(pk, e.Key);
                     return new LedgerClaim(ClaimStatus.AlreadyDone, pk, e.Key, row.ETag, entry.Attempts, false, default, entry.LastError);
                 case LedgerState.Rejected:
                     return new LedgerClaim(ClaimStatus.PreviouslyRejected, pk, e.Key, row.ETag, entry.Attempts, false, default, entry.LastError);
@@ -154,13 +174,22 @@ public sealed class ConfirmationLedger
     }
 
     /// <summary>Records FlexShopper's confirmation. False when the claim was lost meanwhile (it outlived its lease).</summary>
-    public Task<bool> MarkDoneAsync(LedgerClaim claim, CancellationToken cancellationToken) =>
-        TryUpdateAsync(claim, new TableEntity(claim.PartitionKey, claim.RowKey)
+    public async Task<bool> MarkDoneAsync(LedgerClaim claim, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var recorded = await TryUpdateAsync(claim, new TableEntity(claim.PartitionKey, claim.RowKey)
         {
             [nameof(LedgerEntry.State)] = nameof(LedgerState.Done),
             [nameof(LedgerEntry.DoneAt)] = _time.GetUtcNow(),
             [nameof(LedgerEntry.OutcomeUnknown)] = false,
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        if (recorded)
+        {
+            _done.Add(claim.PartitionKey, claim.RowKey);
+        }
+
+        return recorded;
+    }
 
     /// <summary>Gives the event back after a failure worth retrying, keeping the reason for the poison record.</summary>
     public Task<bool> ReleaseAsync(LedgerClaim claim, string reason, bool outcomeUnknown, CancellationToken cancellationToken) =>
@@ -267,4 +296,32 @@ public sealed class ConfirmationLedger
         row.GetDateTimeOffset(nameof(LedgerEntry.LeaseUntil)),
         row.GetDateTimeOffset(nameof(LedgerEntry.DoneAt)),
         row.GetBoolean(nameof(LedgerEntry.OutcomeUnknown)) ?? false);
+}
+
+/// <summary>
+/// Events this instance saw done, so a duplicate delivery is acknowledged without a round trip. Done is final in the
+/// ledger (a replay resets only rejected events), so a remembered event is never one that could be sent again.
+/// Bounded: past <see cref="Capacity"/> events the oldest are forgotten, and their duplicates ask the ledger.
+/// </summary>
+internal sealed class DoneEvents
+{
+    public const int Capacity = 16_384;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Partition, string Key), byte> _events = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Partition, string Key)> _order = new();
+
+    public bool Contains(string partition, string key) => _events.ContainsKey((partition, key));
+
+    public void Add(string partition, string key)
+    {
+        if (!_events.TryAdd((partition, key), 0))
+        {
+            return;
+        }
+
+        _order.Enqueue((partition, key));
+        while (_events.Count > Capacity && _order.TryDequeue(out var oldest))
+        {
+            _events.TryRemove(oldest, out _);
+        }
+    }
 }

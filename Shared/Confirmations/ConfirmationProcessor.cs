@@ -115,7 +115,8 @@ public sealed partial class ConfirmationProcessor(
             return ProcessOutcome.Rejected;
         }
 
-        var claim = await ledger.TryClaimAsync(e, delivery.MessageId, cancellationToken).ConfigureAwait(false);
+        // A redelivery's event is almost always in the ledger already: reading first saves the insert that would fail.
+        var claim = await ledger.TryClaimAsync(e, delivery.MessageId, likelySeen: delivery.DequeueCount > 1, cancellationToken).ConfigureAwait(false);
         switch (claim.Status)
         {
             case ClaimStatus.AlreadyDone:

@@ -42,7 +42,9 @@ internal static class StorageRegistration
         services.AddSingleton<IValidateOptions<TableNames>, TableNamesValidator>();
         services.AddAppCredential(configuration);
 
-        services.AddSingleton(sp => CreateTableService(configuration.GetSection(StorageConnections.App), sp.GetRequiredService<TokenCredential>()));
+        services.AddSingleton(sp => CreateTableService(configuration.GetSection(StorageConnections.App), sp.GetRequiredService<TokenCredential>(), sp.GetService<StoragePipelinePolicies>()));
+        services.AddSingleton(sp => EntityTransactions.Create(sp.GetRequiredService<TableServiceClient>(), configuration.GetSection(StorageConnections.App).Value,
+            () => sp.GetRequiredService<TokenCredential>(), sp.GetService<StoragePipelinePolicies>()));
         services.AddSingleton(sp =>
         {
             var section = configuration.GetSection(StorageConnections.Warehouse);
@@ -52,26 +54,29 @@ internal static class StorageRegistration
                 throw new InvalidOperationException($"Set {StorageConnections.WarehouseQueueNameSetting} to the warehouse queue's name.");
             }
 
-            return new WarehouseQueue(CreateQueueService(section, sp.GetRequiredService<TokenCredential>()).GetQueueClient(queueName));
+            return new WarehouseQueue(CreateQueueService(section, sp.GetRequiredService<TokenCredential>(), sp.GetService<StoragePipelinePolicies>()).GetQueueClient(queueName));
         });
         return services;
     }
 
-    internal static TableServiceClient CreateTableService(IConfigurationSection section, TokenCredential credential)
+    internal static TableServiceClient CreateTableService(IConfigurationSection section, TokenCredential credential, StoragePipelinePolicies? policies = null)
     {
+        var options = new TableClientOptions();
+        policies?.ApplyTo(options);
         if (!string.IsNullOrWhiteSpace(section.Value))
         {
-            return new TableServiceClient(section.Value);
+            return new TableServiceClient(section.Value, options);
         }
 
         var uri = ServiceUri(section, "tableServiceUri", "table");
-        return new TableServiceClient(uri, credential);
+        return new TableServiceClient(uri, credential, options);
     }
 
-    internal static QueueServiceClient CreateQueueService(IConfigurationSection section, TokenCredential credential)
+    internal static QueueServiceClient CreateQueueService(IConfigurationSection section, TokenCredential credential, StoragePipelinePolicies? policies = null)
     {
         // Producers differ: the processor accepts plain and base64 JSON alike, and we write plain JSON.
         var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
+        policies?.ApplyTo(options);
         if (!string.IsNullOrWhiteSpace(section.Value))
         {
             return new QueueServiceClient(section.Value, options);

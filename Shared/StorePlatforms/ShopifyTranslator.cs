@@ -134,15 +134,7 @@ public sealed class ShopifyTranslator
                 [.. items.Select(i => new WarehouseItem { Sku = i.Sku, Quantity = i.Quantity, Carrier = carrier, TrackingNumber = number, TrackingLink = link, ShipDate = shipDate })]);
         }
 
-        if (refused.Count > 0)
-        {
-            builder.Unusable(key, $"{label} of {orderLabel}: {string.Join("; ", refused)}, so those units are not confirmed as shipped"
-                + (items.Count == 0 ? "; nothing was sent." : "; the other lines were."), transactionId);
-        }
-        else if (items.Count == 0)
-        {
-            builder.Unusable(key, $"{label} of {orderLabel} lists no units: nothing was sent.", transactionId);
-        }
+        builder.Unsent(key, $"{label} of {orderLabel}", refused, "so those units are not confirmed as shipped", "lists no units", transactionId);
 
         return builder.Build();
     }
@@ -275,15 +267,7 @@ public sealed class ShopifyTranslator
             unclear.AddRange(refused);
         }
 
-        if (unclear.Count > 0)
-        {
-            builder.Unusable(key, $"Refund {r.Id} of {orderLabel}: {string.Join("; ", unclear)}; those units cannot be sent as a cancel or return"
-                + (builder.Events == 0 ? "; nothing was sent." : "; the other lines were."), transactionId);
-        }
-        else if (builder.Events == 0)
-        {
-            builder.Unusable(key, $"Refund {r.Id} of {orderLabel} lists no units: nothing was sent.", transactionId);
-        }
+        builder.Unsent(key, $"Refund {r.Id} of {orderLabel}", unclear, "so those units cannot be sent as a cancel or return", "lists no units", transactionId);
 
         return builder.Build();
     }

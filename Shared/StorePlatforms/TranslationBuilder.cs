@@ -32,6 +32,22 @@ internal sealed class TranslationBuilder
     public void Unusable(string key, string reason, string? transactionId = null) =>
         _unusable.Add(new Unusable(key, reason) { TransactionId = transactionId });
 
+    /// <summary>
+    /// Keeps what a delivery could not send: the refused lines (<paramref name="why"/> says what that means for them), or
+    /// the fact that it listed nothing to send (<paramref name="empty"/>), saying whether any of it was sent.
+    /// </summary>
+    public void Unsent(string key, string label, IReadOnlyList<string> refused, string why, string empty, string? transactionId)
+    {
+        if (refused.Count > 0)
+        {
+            Unusable(key, $"{label}: {string.Join("; ", refused)}, {why}" + (Events == 0 ? "; nothing was sent." : "; the other lines were."), transactionId);
+        }
+        else if (Events == 0)
+        {
+            Unusable(key, $"{label} {empty}: nothing was sent.", transactionId);
+        }
+    }
+
     public Translation Build(string? note = null) => new(_messages, _unusable, note);
 
     /// <summary>Reads a payload into its model; the error names the field (never echoing a value).</summary>

@@ -147,15 +147,7 @@ public sealed class WooCommerceTranslator
         }
 
         var verb = type == WarehouseEventTypes.Shipment ? "confirmed as shipped" : "returned";
-        if (refused.Count > 0)
-        {
-            builder.Unusable(key, $"{label}: {string.Join("; ", refused)}, so those units are not {verb}"
-                + (items.Count == 0 ? "; nothing was sent." : "; the other lines were."), transactionId);
-        }
-        else if (items.Count == 0)
-        {
-            builder.Unusable(key, $"{label} lists no units to be {verb}: nothing was sent.", transactionId);
-        }
+        builder.Unsent(key, label, refused, $"so those units are not {verb}", $"lists no units to be {verb}", transactionId);
 
         return builder.Build();
     }

@@ -213,7 +213,7 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_login_costs_two_storage_round_trips_before_FlexShopper_and_one_after()
+    public async Task A_login_costs_one_storage_round_trip_before_FlexShopper_and_one_after_unless_another_instance_wrote_the_row()
     {
         var requests = new RequestCounter();
         var app = TestServices.Build(_settings, s =>
@@ -227,18 +227,62 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
 
         var before = requests.Count;
         var admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "clean", null);
-        Assert.Equal(2, requests.Count - before); // read the customer's row, write it on the ETag read
+        Assert.Equal(1, requests.Count - before); // a customer with no row: the row inserted, nothing read
         before = requests.Count;
         await limiter.CompleteLoginAsync(admitted, LoginOutcome.Succeeded);
         Assert.Equal(1, requests.Count - before); // written on the ETag the admission got back: no read
 
-        // With the shopper's IP the IP counter is read and written alongside: more requests, not more round trips.
+        // With the shopper's IP the IP counter is written alongside: more requests, not more round trips.
         before = requests.Count;
         admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "clean", "198.51.100.7");
-        Assert.Equal(4, requests.Count - before);
+        Assert.Equal(2, requests.Count - before); // the customer's row as this instance wrote it, and the new IP counter
         before = requests.Count;
         await limiter.CompleteLoginAsync(admitted, LoginOutcome.WrongPasscode);
         Assert.Equal(1, requests.Count - before);
+
+        // Another instance writes the row: this one's conditional write fails, it reads and decides again, and the
+        // wrong passcode the other instance saw is counted.
+        var other = Instance();
+        await Wrong(other, "clean");
+        before = requests.Count;
+        admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "clean", null);
+        Assert.Equal(3, requests.Count - before); // write refused (412), read, write
+        await limiter.CompleteLoginAsync(admitted, LoginOutcome.WrongPasscode);
+        Assert.Equal(LimitScopes.Lockout, (await other.TryAcquireAsync(LimitKind.LoginAttempt, "clean", null)).Scope); // 3 wrong in all
+
+        // A row this instance never saw, first met through an insert that finds it there: insert refused (409), read, write.
+        var third = TestServices.Build(_settings, s =>
+        {
+            s.AddSingleton<TimeProvider>(_clock);
+            s.AddSingleton(Azurite.Instance.TablesObservedBy(requests));
+        });
+        _apps.Add(third);
+        await Complete(other, "seen-elsewhere", LoginOutcome.Succeeded);
+        var newcomer = third.Get<IAbuseLimiter>();
+        await Complete(newcomer, "warm-up-third", LoginOutcome.Succeeded);
+        before = requests.Count;
+        Assert.True((await newcomer.TryAcquireAsync(LimitKind.LoginAttempt, "seen-elsewhere", null)).Allowed);
+        Assert.Equal(3, requests.Count - before);
+    }
+
+    [Fact]
+    public async Task A_refusal_is_decided_on_the_row_as_stored_not_on_what_this_instance_last_saw()
+    {
+        var first = Instance();
+        var second = Instance();
+        // Two wrong passcodes through the first instance, then an attempt in flight: it now remembers 2 wrong + 1 in
+        // flight, which reaches the lockout limit of 3 and would refuse the next attempt.
+        await Wrong(first, "stale");
+        await Wrong(first, "stale");
+        var inFlight = await first.TryAcquireAsync(LimitKind.LoginAttempt, "stale", null);
+        Assert.True(inFlight.Allowed);
+
+        // The second instance settles that attempt and sees a success that clears the run of wrong passcodes...
+        await second.CompleteLoginAsync(inFlight, LoginOutcome.NoVerdict);
+        await Complete(second, "stale", LoginOutcome.Succeeded);
+
+        // ...so the first instance, whose memory says "refuse", must look at the row and admit.
+        Assert.True((await first.TryAcquireAsync(LimitKind.LoginAttempt, "stale", null)).Allowed);
     }
 
     [Fact]

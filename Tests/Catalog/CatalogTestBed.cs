@@ -7,6 +7,7 @@ using Azure.Data.Tables;
 using FlexFunctions.Functions.Http;
 using FlexFunctions.Shared.Catalog;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.Storage;
 using FlexFunctions.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -59,7 +60,8 @@ internal sealed class CatalogTestBed : IDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
         var services = TestServices.Build(settings, s =>
         {
-            s.AddSingleton(Azurite.Instance.TablesObservedBy(writes));
+            // On every storage client the graph builds, the catalog's entity group transactions included.
+            s.AddSingleton(new StoragePipelinePolicies((writes, HttpPipelinePosition.PerCall)));
             if (fakeTime)
             {
                 s.AddSingleton<TimeProvider>(time);

@@ -34,14 +34,24 @@ public sealed class ConfirmationHarness : IAsyncDisposable
     }
 
     /// <summary>One more app instance (its own service graph) on the same tables, queue, clock and FlexShopper.</summary>
-    public TestServices AnotherInstance()
+    public TestServices AnotherInstance(StoragePipelinePolicies? storagePolicies = null)
     {
-        var instance = TestServices.Build(_settings, s => s.AddSingleton<TimeProvider>(Clock));
+        var instance = TestServices.Build(_settings, s =>
+        {
+            s.AddSingleton<TimeProvider>(Clock);
+            if (storagePolicies is not null)
+            {
+                s.AddSingleton(storagePolicies);
+            }
+        });
         _instances.Add(instance);
         return instance;
     }
 
     public FakeFlexShopper Fake { get; }
+
+    /// <summary>The ledger table's name in this harness.</summary>
+    public string LedgerTable => _settings["Tables:ConfirmationLedger"]!;
 
     public TestServices Services { get; }
 

@@ -5,7 +5,7 @@ using FlexShopper.Emulator;
 namespace FlexFunctions.Tests.Emulator;
 
 /// <summary>
-/// The emulator is as strict as the public sources and no stricter (shared/flexshopper-api-notes.md, "Review
+/// The emulator is as strict as the public sources and no stricter (docs/flexshopper-api.md, "Review
 /// 2026-12"): it takes what they send (quantities as integers, integer strings or whole decimals; checkout as a GET
 /// with a body; both names of Return Items), refuses what FlexShopper refuses (banks it does not accept), and keeps
 /// the rules no source states behind strictness settings that are off by default.
