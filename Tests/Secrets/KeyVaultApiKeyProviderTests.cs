@@ -236,6 +236,7 @@ public sealed class KeyVaultApiKeyProviderTests
         _time.Advance(TimeSpan.FromMinutes(6));
         await provider.GetCurrentAsync();
         _latestCalls = 0;
+        _time.Advance(TimeSpan.FromSeconds(11)); // past the forced-refresh pause: only "moved on" explains no read
 
         var fresh = await provider.RefreshAfterRejectionAsync(old);
 
@@ -314,7 +315,8 @@ public sealed class KeyVaultApiKeyProviderTests
     public async Task A_current_secret_without_a_value_or_version_is_refused_and_a_held_key_keeps_serving(string value, string version)
     {
         _vault.Setup(v => v.GetSecretAsync(SecretName, null, It.IsAny<CancellationToken>())).ReturnsAsync(Secret(value, version));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => CreateProvider().GetCurrentAsync().AsTask());
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => CreateProvider().GetCurrentAsync().AsTask());
+        Assert.Equal($"Key Vault secret '{SecretName}' has no value or version.", refused.Message);
 
         LatestIs("key-one", "v1");
         var provider = CreateProvider();

@@ -76,7 +76,7 @@ public sealed class SharedSecretTests
         Assert.Equal(["first"], lines.Secrets);
         Assert.Equal(created, lines.SetAt);
         Assert.Equal(2, _reads);
-        Assert.DoesNotContain("first", lines.ToString(), StringComparison.Ordinal);
+        Assert.Equal($"SecretLines(Count=1, SetAt={created:O})", lines.ToString());
     }
 
     [Fact]
@@ -144,6 +144,8 @@ public sealed class SharedSecretTests
 
         Assert.Equal(status, (await Assert.ThrowsAsync<RequestFailedException>(() => secret.CurrentAsync().AsTask())).Status);
         _time.Advance(TimeSpan.FromSeconds(29));
+        var remembered = await Assert.ThrowsAsync<RequestFailedException>(() => secret.CurrentAsync().AsTask());
+        Assert.Equal($"Key Vault secret '{Name}' could not be read ({status}).", remembered.Message);
         Assert.Equal(status, (await Assert.ThrowsAsync<RequestFailedException>(() => secret.CurrentAsync().AsTask())).Status);
         Assert.Equal(cachedBefore ? 2 : 1, _reads);
         Assert.Contains(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Error && r.Message.Contains(Name, StringComparison.Ordinal));
