@@ -162,6 +162,28 @@ public sealed class FieldErrors(OrderLimitsOptions? limits = null)
         return true;
     }
 
+    /// <summary>
+    /// A required list of 1 to <paramref name="max"/> entries, each required: <paramref name="each"/> checks every entry
+    /// given, with its field prefix (<c>items[3]</c>).
+    /// </summary>
+    public void Entries<T>(string field, IReadOnlyList<T?>? list, int max, Action<string, T> each)
+        where T : class
+    {
+        if (!List(field, list, 1, max))
+        {
+            return;
+        }
+
+        for (var i = 0; i < list!.Count; i++)
+        {
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"{field}[{i}]");
+            if (Required(prefix, list[i]))
+            {
+                each(prefix, list[i]!);
+            }
+        }
+    }
+
     public IActionResult ToProblem() =>
         Problems.Validation(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal));
 

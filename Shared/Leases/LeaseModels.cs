@@ -23,25 +23,15 @@ public sealed class CreateLeaseInput : IValidatedInput
         errors.Check("transactionId", TransactionId, FieldRules.Identifier);
         errors.Check("orderId", OrderId, FieldRules.Identifier, required: false);
         var amounts = new List<decimal>();
-        if (errors.List("items", Items, 1, errors.Limits.MaxLines))
+        errors.Entries("items", Items, errors.Limits.MaxLines, (prefix, item) =>
         {
-            for (var i = 0; i < Items!.Count; i++)
+            errors.Check(prefix + ".mpn", item.Mpn, FieldRules.Code, required: false);
+            errors.Check(prefix + ".gtin", item.Gtin, FieldRules.Gtin, required: false);
+            if (OrderRules.Line(errors, prefix + ".", item.Brand, item.Sku, item.Description, item.Cost, item.Quantity, item.ProductId, item.Condition) is { } amount)
             {
-                var prefix = string.Create(CultureInfo.InvariantCulture, $"items[{i}]");
-                if (!errors.Required(prefix, Items[i]))
-                {
-                    continue;
-                }
-
-                var item = Items[i]!;
-                errors.Check(prefix + ".mpn", item.Mpn, FieldRules.Code, required: false);
-                errors.Check(prefix + ".gtin", item.Gtin, FieldRules.Gtin, required: false);
-                if (OrderRules.Line(errors, prefix + ".", item.Brand, item.Sku, item.Description, item.Cost, item.Quantity, item.ProductId, item.Condition) is { } amount)
-                {
-                    amounts.Add(amount);
-                }
+                amounts.Add(amount);
             }
-        }
+        });
 
         OrderRules.Shipping(errors, "shipping.", Shipping);
         errors.Money("totalDiscount", TotalDiscount, errors.Limits.MaxTotal, required: false, allowZero: true);
@@ -108,33 +98,23 @@ public sealed class CheckoutInput : IValidatedInput
         errors.Check("transactionId", TransactionId, FieldRules.Identifier);
         errors.Check("couponCode", CouponCode, FieldRules.Code, required: false);
         var amounts = new List<decimal>();
-        if (errors.List("items", Items, 1, errors.Limits.MaxLines))
+        errors.Entries("items", Items, errors.Limits.MaxLines, (prefix, item) =>
         {
-            for (var i = 0; i < Items!.Count; i++)
+            if (OrderRules.Line(errors, prefix + ".", item.Brand, item.Sku, item.Description, item.Cost, item.Quantity, item.ProductId, item.Condition) is { } amount)
             {
-                var prefix = string.Create(CultureInfo.InvariantCulture, $"items[{i}]");
-                if (!errors.Required(prefix, Items[i]))
-                {
-                    continue;
-                }
+                amounts.Add(amount);
+            }
 
-                var item = Items[i]!;
-                if (OrderRules.Line(errors, prefix + ".", item.Brand, item.Sku, item.Description, item.Cost, item.Quantity, item.ProductId, item.Condition) is { } amount)
+            OrderRules.Shipping(errors, prefix + ".shipping.", item.Shipping);
+            amounts.Add(item.Shipping?.Cost ?? 0);
+            if (errors.List(prefix + ".images", item.Images, 0, MaxImages, required: false))
+            {
+                for (var j = 0; j < item.Images!.Count; j++)
                 {
-                    amounts.Add(amount);
-                }
-
-                OrderRules.Shipping(errors, prefix + ".shipping.", item.Shipping);
-                amounts.Add(item.Shipping?.Cost ?? 0);
-                if (errors.List(prefix + ".images", item.Images, 0, MaxImages, required: false))
-                {
-                    for (var j = 0; j < item.Images!.Count; j++)
-                    {
-                        errors.Check(string.Create(CultureInfo.InvariantCulture, $"{prefix}.images[{j}]"), item.Images[j], FieldRules.HttpUrl);
-                    }
+                    errors.Check(string.Create(CultureInfo.InvariantCulture, $"{prefix}.images[{j}]"), item.Images[j], FieldRules.HttpUrl);
                 }
             }
-        }
+        });
 
         if (Customer is { } customer)
         {
