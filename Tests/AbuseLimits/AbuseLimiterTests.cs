@@ -36,6 +36,30 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Logins_over_the_customer_limit_are_refused_until_the_window_that_began_with_the_first_ends()
+    {
+        var limiter = Instance();
+        for (var i = 0; i < 10; i++)
+        {
+            // Right passcodes: only the attempt limit can refuse, never the lockout.
+            var admitted = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-many", null);
+            Assert.True(admitted.Allowed, $"attempt {i + 1} of 10 was refused by {admitted.Scope}");
+            await limiter.CompleteLoginAsync(admitted, LoginOutcome.Succeeded);
+            _clock.Advance(TimeSpan.FromSeconds(30));
+        }
+
+        var refused = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-many", null);
+        Assert.Equal((false, LimitScopes.Customer), (refused.Allowed, refused.Scope));
+        Assert.Equal(TimeSpan.FromMinutes(5), refused.RetryAfter); // the window began with the first attempt, 5 minutes ago
+        Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-other", null)).Allowed);
+
+        _clock.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+        Assert.False((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-many", null)).Allowed); // refusals are not counted, nor do they move the window
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-many", null)).Allowed);
+    }
+
+    [Fact]
     public async Task Passcode_requests_over_the_customer_limit_are_refused_until_the_window_ends()
     {
         var limiter = Instance();

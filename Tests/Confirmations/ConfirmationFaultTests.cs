@@ -155,6 +155,53 @@ public sealed class ConfirmationFaultTests
         Assert.Equal(ProcessOutcome.Duplicate, await h.Deliver(message));
     }
 
+    [Theory]
+    [InlineData(1, ProcessOutcome.Confirmed)] // only the earlier shipment shows: this one was not applied, send it
+    [InlineData(2, ProcessOutcome.AlreadyApplied)] // both show: this one was applied before its answer was lost
+    public async Task An_earlier_done_event_of_the_same_type_counts_against_the_already_applied_check(int shipped, ProcessOutcome expected)
+    {
+        await using var h = new ConfirmationHarness();
+        // PICK-1 is confirmed; PICK-2 (the same SKU, one more unit) meets a gateway 502, so its outcome is unknown.
+        h.Fake.Server.Given(Request.Create().WithPath("/v3/" + ShipPath).UsingPost()).InScenario("picks").WillSetStateTo("second")
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody("{\"data\":{}}"));
+        h.Fake.Server.Given(Request.Create().WithPath("/v3/" + ShipPath).UsingPost()).InScenario("picks").WhenStateIs("second").WillSetStateTo("third")
+            .RespondWith(Response.Create().WithStatusCode(502).WithBody("{\"message\":\"bad gateway\"}"));
+        h.Fake.Server.Given(Request.Create().WithPath("/v3/" + ShipPath).UsingPost()).InScenario("picks").WhenStateIs("third")
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody("{\"data\":{}}"));
+        h.AnswerTransaction($$$"""[{"sku":"SKU-1","quantity":{"ordered":2,"shipped":{{{shipped}}}}}]""");
+        var first = ConfirmationHarness.Shipment(quantity: 1, reference: "PICK-1");
+        var second = ConfirmationHarness.Shipment(quantity: 1, reference: "PICK-2");
+
+        Assert.Equal(ProcessOutcome.Confirmed, await h.Deliver(first));
+        await Assert.ThrowsAsync<TransientConfirmationException>(() => h.Deliver(second, 1));
+
+        // One shipped unit is PICK-1's: it proves nothing about PICK-2.
+        Assert.Equal(expected, await h.Deliver(second, 2));
+        Assert.Single(h.Calls("GET", $"transactions/{Tx}"));
+        Assert.Equal(expected == ProcessOutcome.Confirmed ? 3 : 2, h.Calls("POST", ShipPath).Count);
+        Assert.Equal(ProcessOutcome.Duplicate, await h.Deliver(second, 3));
+    }
+
+    [Fact]
+    public async Task An_attempt_still_waiting_for_FlexShopper_gives_up_before_its_claim_runs_out()
+    {
+        // A 1 s claim: the attempt must stop (at 0.8 s) before another delivery may take the event over, well before
+        // FlexShopper's own 2 s attempt timeout would have ended the call.
+        await using var h = new ConfirmationHarness(s => s["Confirmations:ClaimLease"] = "00:00:01");
+        h.Answer(ShipPath, 200, delayMs: 6000);
+
+        var failure = await Assert.ThrowsAsync<TransientConfirmationException>(() => h.Deliver(ConfirmationHarness.Shipment()));
+
+        Assert.Contains("ran out of its claim time", failure.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<OperationCanceledException>(failure.InnerException);
+        var key = h.Services.Get<WarehouseMessageReader>().Read(ConfirmationHarness.Shipment()).Event!.Key;
+        var row = await h.Ledger.GetAsync(Tx, key, CancellationToken.None);
+        Assert.Equal(LedgerState.InProgress, row!.State);
+        Assert.True(row.OutcomeUnknown); // the request went out: the next delivery checks the transaction first
+        Assert.True(row.LeaseUntil <= h.Clock.GetUtcNow(), "the claim was given back at once");
+        Assert.Contains("claim time", row.LastError, StringComparison.Ordinal);
+    }
+
     /// <summary>The first delivery's process dies right after FlexShopper confirmed: the claim is taken, the call made, the Done write never happens.</summary>
     private static async Task CrashAfterUpstreamSuccess(ConfirmationHarness h)
     {

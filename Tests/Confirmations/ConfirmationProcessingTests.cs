@@ -65,15 +65,38 @@ public sealed class ConfirmationProcessingTests
     {
         await using var h = new ConfirmationHarness();
         h.Answer($"transactions/{Tx}/confirm-shipment", 200);
+        const string tv = """{"sku":"TV-55","quantity":1,"carrier":"UPS","trackingNumber":"1Z1","shipDate":"2026-03-01"}""";
+        const string bar = """{"sku":"BAR-2","quantity":2,"carrier":"UPS","trackingNumber":"1Z2","shipDate":"2026-03-01"}""";
+        string Event(string occurredAt, params string[] items) =>
+            $$"""{"version":1,"type":"shipment","transactionId":"{{Tx}}","reference":"PICK-7","occurredAt":"{{occurredAt}}","items":[{{string.Join(",", items)}}]}""";
+
+        // Producers differ in key order, whitespace, string escapes, item order, occurredAt and encoding; the event is the same.
+        var keysReordered = $$"""
+            {
+              "items" : [ { "shipDate":"2026-03-01", "trackingNumber":"1Z1", "carrier":"UPS", "quantity":1, "sku":"TV-55" },
+                          {"quantity": 2, "sku": "BAR-2", "shipDate": "2026-03-01", "carrier": "UPS", "trackingNumber": "1Z2"} ],
+              "occurredAt" : "2026-03-01T10:00:00Z",   "reference" : "PICK-7",
+              "transactionId" : "{{Tx}}", "type" : "shipment", "version" : 1
+            }
+            """;
+        string[] copies =
+        [
+            Event("2026-03-01T10:00:00Z", tv, bar),
+            keysReordered,
+            Event("2026-03-01T10:00:00Z", bar, tv),
+            Event("2026-03-02T17:45:12+02:00", tv, bar),
+            ConfirmationHarness.Base64(Event("2026-03-03T08:00:00Z", bar, tv)),
+        ];
         var outcomes = new List<ProcessOutcome>();
-        for (var i = 0; i < 5; i++)
+        foreach (var copy in copies)
         {
-            // Producers differ in encoding and key order; the event is the same.
-            outcomes.Add(await h.Deliver(i % 2 == 0 ? ConfirmationHarness.Shipment() : ConfirmationHarness.Base64(ConfirmationHarness.Shipment())));
+            outcomes.Add(await h.Deliver(copy));
         }
 
         Assert.Single(h.Calls("POST", $"transactions/{Tx}/confirm-shipment"));
         Assert.Equal([ProcessOutcome.Confirmed, ProcessOutcome.Duplicate, ProcessOutcome.Duplicate, ProcessOutcome.Duplicate, ProcessOutcome.Duplicate], outcomes);
+        var reader = h.Services.Get<WarehouseMessageReader>();
+        Assert.Single(copies.Select(c => reader.Read(c).Event!.Key).Distinct());
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class RedactionTests
         { 401, """{"message":"Invalid authentication credentials: test-api-key-0001"}""" },
         { 401, """{"error":{"statusCode":401,"code":"test-api-key-0001","message":"bad key"}}""" },
         { 500, """{"error":{"statusCode":500,"code":"InternalError","message":"Unhandled: passcode=482913, token=eyJhbGciOiJIUzI1NiJ9.cust-token-secret"}}""" },
-        { 200, """{"error":{"statusCode":400,"code":"InvalidPasscode","message":"482913 expired"}}""" },
+        { 200, """{"error":{"statusCode":400,"code":"InvalidPasscode","message":"482913 expired; token eyJhbGciOiJIUzI1NiJ9.cust-token-secret, key test-api-key-0001"}}""" },
     };
 
     [Theory]

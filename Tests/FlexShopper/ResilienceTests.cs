@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using FlexFunctions.Shared.FlexShopper;
 using FlexFunctions.Shared.FlexShopper.Models;
 using FlexFunctions.Tests.Infrastructure;
@@ -82,7 +83,7 @@ public sealed class ResilienceTests : IDisposable
         Assert.Equal(FlexShopperErrorKind.RateLimited, error.Kind);
         Assert.Equal(TimeSpan.FromSeconds(42), error.RetryAfter);
         Assert.Equal(1, Calls("/v3/transactions/T1"));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}"); // generous for a loaded machine; the alternative is far longer
     }
 
     [Fact]
@@ -201,10 +202,10 @@ public sealed class ResilienceTests : IDisposable
         });
         var client = services.Get<IFlexShopperClient>();
 
-        FlexShopperApiException? last = null;
+        var failures = new List<FlexShopperApiException>();
         for (var i = 0; i < 6; i++)
         {
-            last = await Assert.ThrowsAsync<FlexShopperApiException>(() => client.GetLeaseSettingsAsync());
+            failures.Add(await Assert.ThrowsAsync<FlexShopperApiException>(() => client.GetLeaseSettingsAsync()));
         }
 
         var callsWhenOpen = Calls("/v3/settings/lease");
@@ -215,7 +216,10 @@ public sealed class ResilienceTests : IDisposable
         Assert.Contains("circuit", open.Message, StringComparison.OrdinalIgnoreCase);
         Assert.True(callsWhenOpen < 12, $"upstream saw {callsWhenOpen} calls: the breaker never opened");
         Assert.Equal(callsWhenOpen, Calls("/v3/settings/lease"));
-        Assert.NotNull(last);
+        // The first calls met FlexShopper's own 500; once open, the breaker answers without a status of its own.
+        Assert.Equal(((HttpStatusCode?)HttpStatusCode.InternalServerError, "Boom"), (failures[0].StatusCode, failures[0].Code));
+        Assert.Null(failures[^1].StatusCode);
+        Assert.Contains("circuit", failures[^1].Message, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -232,7 +236,7 @@ public sealed class ResilienceTests : IDisposable
 
         Assert.Equal(FlexShopperErrorKind.Transient, error.Kind);
         Assert.Contains("did not answer in time", error.Message, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}"); // generous for a loaded machine; the alternative is far longer
         Assert.Equal(1, hung.Connections);
     }
 
@@ -249,7 +253,7 @@ public sealed class ResilienceTests : IDisposable
         var error = await Assert.ThrowsAsync<FlexShopperApiException>(() => services.Get<IFlexShopperClient>().GetTransactionAsync("T1"));
 
         Assert.True(error.IsTransient);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}"); // generous for a loaded machine; the alternative is far longer
         Assert.True(hung.Connections >= 2, $"the hung attempt was not retried ({hung.Connections} connection)");
     }
 

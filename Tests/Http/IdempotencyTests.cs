@@ -113,6 +113,50 @@ public sealed class IdempotencyTests : IDisposable
         Assert.Equal("L2", retried.Json.GetProperty("leaseId").GetString());
     }
 
+    [Theory]
+    [InlineData(400, "InvalidItems")]
+    [InlineData(402, "PaymentRequired")]
+    [InlineData(404, "CustomerNotFound")]
+    [InlineData(409, "LeaseExists")]
+    [InlineData(422, "ItemsRejected")]
+    public async Task A_final_refusal_is_recorded_and_replayed_to_the_same_key_without_asking_FlexShopper_again(int upstream, string code)
+    {
+        var (first, replay) = await RefusedThenRetried(upstream, code);
+
+        Assert.InRange(first.Status, 400, 499);
+        Assert.Equal(code, first.Json.GetProperty("code").GetString());
+        Assert.Equal((first.Status, first.Body), (replay.Status, replay.Body));
+        Assert.Equal("true", replay.Headers["Idempotent-Replayed"].ToString());
+        Assert.Equal(0, CreateCalls); // the replay never reached FlexShopper (the first call's log was reset)
+    }
+
+    [Theory]
+    [InlineData(401, "TokenExpired")]
+    [InlineData(429, "TooManyRequests")]
+    public async Task A_refusal_for_now_is_not_recorded_so_the_same_key_acts_again(int upstream, string code)
+    {
+        var (first, retried) = await RefusedThenRetried(upstream, code);
+
+        Assert.Equal(upstream, first.Status);
+        Assert.Equal(201, retried.Status);
+        Assert.Equal("L2", retried.Json.GetProperty("leaseId").GetString());
+        Assert.False(retried.Headers.ContainsKey("Idempotent-Replayed"));
+        Assert.Equal(1, CreateCalls);
+    }
+
+    /// <summary>FlexShopper refuses the first lease with <paramref name="upstream"/>, then would accept it: a retry with the same key.</summary>
+    private async Task<(HttpResult First, HttpResult Retried)> RefusedThenRetried(int upstream, string code)
+    {
+        _flex.Server.StubJson("POST", "/v3/leases", upstream, $$$"""{"error":{"code":"{{{code}}}","message":"refused {{{upstream}}}","statusCode":{{{upstream}}}}}""");
+        await using var app = App();
+        var headers = Headers(app.Provider, Guid.NewGuid().ToString());
+
+        var first = await CreateLease(app.Provider, headers);
+        _flex.Server.Reset();
+        _flex.Server.StubJson("POST", "/v3/leases", 200, """{"status":200,"data":{"leaseId":"L2"}}""");
+        return (first, await CreateLease(app.Provider, headers));
+    }
+
     [Fact]
     public async Task Records_expire_after_24_hours()
     {

@@ -82,6 +82,9 @@ public sealed class FakeKeyVault : IDisposable
         Answer($"/secrets/{name}/{version}", 403, Error("Forbidden", "Operation get is not allowed on a disabled secret.", "SecretDisabled"), priority: 5);
 
     /// <summary>Our identity lost its role: 403 Forbidden by RBAC on every secret.</summary>
+    /// <summary>Any answer for one version, body as given.</summary>
+    public void AnswerVersion(string name, string version, int status, string body) => Answer($"/secrets/{name}/{version}", status, body, priority: 5);
+
     public void RefuseOurIdentity() =>
         Answer("/secrets/*", 403, Error("Forbidden", "Caller is not authorized to perform action on resource.", "ForbiddenByRbac"), priority: 2);
 

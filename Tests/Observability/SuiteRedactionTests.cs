@@ -27,7 +27,7 @@ public sealed class SuiteRedactionTests : IDisposable
     private static readonly string[] Sensitive =
     [
         JourneyTests.Passcode, "000111", JourneyTests.Token, JourneyTests.Ssn, "123456789", JourneyTests.Account, JourneyTests.Routing,
-        JourneyTests.DateOfBirth, JourneyTests.KeyV1, JourneyTests.KeyV2, "test-api-key-0001", Email, "ana%40example", "ana@example.com",
+        JourneyTests.DateOfBirth, JourneyTests.KeyV1, JourneyTests.KeyV2, "test-api-key-0001", Email, "ana.sensitive",
     ];
 
     private readonly FakeFlexShopper _flex = new();
@@ -101,15 +101,36 @@ public sealed class SuiteRedactionTests : IDisposable
     {
         var all = records.ToList();
         Assert.True(all.Count > 0, what + ": nothing captured, so the check would prove nothing");
+        // Each record as written and URL-decoded (twice: a value encoded into a query that is encoded again), so a
+        // value inside a URL, a query or a form body is found too.
+        var readable = all.Select(r => (Record: r, Text: r + "\n" + Decode(r) + "\n" + Decode(Decode(r)))).ToList();
         foreach (var value in Sensitive.Concat(extra))
         {
-            // Whole-value matches only: a six-digit passcode also turns up by chance inside random request ids
-            // ("...a34829134a0a") and in the decimals of a measured duration ("0.000111" s), which are not leaks.
-            var pattern = new System.Text.RegularExpressions.Regex(
-                @"(?<![0-9A-Za-z])(?<![0-9]\.)" + System.Text.RegularExpressions.Regex.Escape(value) + "(?![0-9A-Za-z])",
-                System.Text.RegularExpressions.RegexOptions.IgnoreCase);
-            var leak = all.FirstOrDefault(pattern.IsMatch);
+            var leak = readable.FirstOrDefault(r => Contains(r.Text, value)).Record;
             Assert.True(leak is null, $"{what}: '{value}' found in: {leak}");
+        }
+    }
+
+    /// <summary>
+    /// Long values anywhere, even inside another word or number. Short ones (six-digit passcodes) only as a whole
+    /// value: they also turn up by chance inside random request ids ("...a34829134a0a") and in the decimals of a
+    /// measured duration ("0.000111" s), which are not leaks.
+    /// </summary>
+    private static bool Contains(string text, string value) => value.Length >= 8
+        ? text.Contains(value, StringComparison.OrdinalIgnoreCase)
+        : System.Text.RegularExpressions.Regex.IsMatch(text,
+            @"(?<![0-9A-Za-z])(?<![0-9]\.)" + System.Text.RegularExpressions.Regex.Escape(value) + "(?![0-9A-Za-z])",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+
+    private static string Decode(string text)
+    {
+        try
+        {
+            return Uri.UnescapeDataString(text.Replace('+', ' '));
+        }
+        catch (UriFormatException)
+        {
+            return text;
         }
     }
 

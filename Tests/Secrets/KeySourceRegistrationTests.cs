@@ -44,6 +44,7 @@ public sealed class KeySourceRegistrationTests
         using var services = TestServices.Build(settings);
 
         Assert.IsType<KeyVaultApiKeyProvider>(services.Get<IApiKeyProvider>());
+        Assert.NotNull(services.Provider.GetService(typeof(Azure.Core.TokenCredential))); // the app's identity reads the vault
     }
 
     [Fact]

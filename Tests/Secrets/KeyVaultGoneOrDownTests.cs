@@ -95,5 +95,25 @@ public sealed class KeyVaultGoneOrDownTests : IDisposable
         Assert.Equal(0, DependencyOutage.StatusOf(refused));
     }
 
+    [Theory]
+    [InlineData("""{"error":{"code":"Forbidden","innererror":{"code":"SecretDisabled"}}}""", true)]
+    [InlineData("""{"error":{"code":"Forbidden","innerError":{"code":"SecretDisabled"}}}""", true)] // either spelling
+    [InlineData("""{"error":{"code":"Forbidden","innererror":{"code":"ForbiddenByPolicy"}}}""", false)]
+    [InlineData("""{"error":{"code":"Forbidden","innererror":{"code":7}}}""", false)]
+    [InlineData("""{"error":{"code":"Forbidden","innererror":"SecretDisabled"}}""", false)]
+    [InlineData("""{"error":"SecretDisabled"}""", false)]
+    [InlineData("""{"innererror":{"code":"SecretDisabled"}}""", false)]
+    [InlineData("not json", false)]
+    [InlineData("", false)]
+    public async Task Only_a_403_whose_inner_code_is_SecretDisabled_means_the_version_is_gone(string body, bool gone)
+    {
+        _vault.AnswerVersion(Name, "v0", 403, body);
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => Provider().GetVersionAsync("v0").AsTask());
+
+        Assert.Equal(gone, failure is ApiKeyUnavailableException);
+        Assert.Equal(!gone, DependencyOutage.Is(failure));
+    }
+
     public void Dispose() => _vault.Dispose();
 }

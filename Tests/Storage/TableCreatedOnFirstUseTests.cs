@@ -11,14 +11,35 @@ public sealed class TableCreatedOnFirstUseTests
     [Fact]
     public async Task The_table_is_created_once_however_many_callers_ask()
     {
+        const int callers = 10;
         var table = new Mock<TableClient>();
-        table.Setup(t => t.CreateIfNotExistsAsync(It.IsAny<CancellationToken>())).ReturnsAsync(Mock.Of<Response<TableItem>>());
-        var created = new TableCreatedOnFirstUse(table.Object);
+        var creations = 0;
+        var allInside = new ManualResetEventSlim();
+        table.Setup(t => t.CreateIfNotExistsAsync(It.IsAny<CancellationToken>())).Returns(() =>
+        {
+            // The first creation is held (synchronously, as a slow first request would be) so the callers, released
+            // together on their own threads, are all asking at once. Without the lock every one of them gets here and
+            // the last one in lets them all go; with it, the others wait at the lock and the hold ends on its own.
+            if (Interlocked.Increment(ref creations) == callers)
+            {
+                allInside.Set();
+            }
 
-        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => created.EnsureCreatedAsync()));
+            allInside.Wait(TimeSpan.FromSeconds(1));
+            return Task.FromResult(Mock.Of<Response<TableItem>>());
+        });
+        var created = new TableCreatedOnFirstUse(table.Object);
+        using var start = new Barrier(callers);
+        var asks = Enumerable.Range(0, callers).Select(_ => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait();
+            return created.EnsureCreatedAsync();
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()).ToList();
+
+        await Task.WhenAll(asks);
         await created.EnsureCreatedAsync();
 
-        table.Verify(t => t.CreateIfNotExistsAsync(It.IsAny<CancellationToken>()), Times.Once);
+        Assert.Equal(1, Volatile.Read(ref creations));
     }
 
     [Fact]
