@@ -29,7 +29,7 @@ namespace FlexFunctions.Shared.AbuseLimits;
 /// read under every accepted key: a row found only under the old key is carried over to the new one, so counters,
 /// wrong passcodes and lockouts hold across the rotation.
 /// </remarks>
-public sealed partial class TableAbuseLimiter : IAbuseLimiter
+public sealed partial class TableAbuseLimiter : IAbuseLimiter, IDisposable
 {
     // Named so since before logins were reserved on it: a lockout recorded by an earlier version still holds.
     private const string LoginRow = "lockout";
@@ -66,6 +66,8 @@ public sealed partial class TableAbuseLimiter : IAbuseLimiter
         _hasher = hasher;
         _logger = logger;
     }
+
+    public void Dispose() => _known.Dispose();
 
     public async Task<LimitDecision> TryAcquireAsync(LimitKind kind, string customerId, string? clientIp, CancellationToken cancellationToken = default)
     {

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using FlexFunctions.Shared.Storage;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace FlexFunctions.Shared.Confirmations;
@@ -45,7 +46,7 @@ public sealed record LedgerEntry(LedgerState State, string TransactionId, string
 /// delivery that inserts the row, or wins the ETag-conditional takeover of an expired claim, may call FlexShopper;
 /// only a confirmed success becomes <see cref="LedgerState.Done"/>.
 /// </summary>
-public sealed class ConfirmationLedger
+public sealed class ConfirmationLedger : IDisposable
 {
     private const int MaxClaimRounds = 5;
     private readonly TableClient _table;
@@ -61,6 +62,8 @@ public sealed class ConfirmationLedger
         _options = options;
         _created = new TableCreatedOnFirstUse(_table);
     }
+
+    public void Dispose() => _done.Dispose();
 
     /// <summary>Table keys forbid / \ # ? and control characters: escape them (and ~) as ~XXXX so the mapping stays one to one.</summary>
     public static string PartitionFor(string transactionId)
@@ -301,27 +304,17 @@ public sealed class ConfirmationLedger
 /// <summary>
 /// Events this instance saw done, so a duplicate delivery is acknowledged without a round trip. Done is final in the
 /// ledger (a replay resets only rejected events), so a remembered event is never one that could be sent again.
-/// Bounded: past <see cref="Capacity"/> events the oldest are forgotten, and their duplicates ask the ledger.
+/// Bounded: at most <see cref="Capacity"/> events; the duplicate of one not kept asks the ledger.
 /// </summary>
-internal sealed class DoneEvents
+internal sealed class DoneEvents : IDisposable
 {
     public const int Capacity = 16_384;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Partition, string Key), byte> _events = new();
-    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Partition, string Key)> _order = new();
+    private static readonly MemoryCacheEntryOptions OneEvent = new() { Size = 1 };
+    private readonly MemoryCache _events = new(new MemoryCacheOptions { SizeLimit = Capacity });
 
-    public bool Contains(string partition, string key) => _events.ContainsKey((partition, key));
+    public bool Contains(string partition, string key) => _events.TryGetValue((partition, key), out _);
 
-    public void Add(string partition, string key)
-    {
-        if (!_events.TryAdd((partition, key), 0))
-        {
-            return;
-        }
+    public void Add(string partition, string key) => _events.Set((partition, key), true, OneEvent);
 
-        _order.Enqueue((partition, key));
-        while (_events.Count > Capacity && _order.TryDequeue(out var oldest))
-        {
-            _events.TryRemove(oldest, out _);
-        }
-    }
+    public void Dispose() => _events.Dispose();
 }
