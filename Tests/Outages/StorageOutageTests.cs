@@ -162,13 +162,17 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
         var settings = OutageJourney.AppSettings(emulator);
         settings["Storage"] = settings["Warehouse"] = storage.ConnectionString;
         settings["Confirmations:ClaimLease"] = "00:00:10"; // short, so the claim the outage strands runs out within the test
+        // FlexShopper answers after 1.5 s below: an attempt timeout with a wide margin, so a loaded CI machine cannot
+        // turn the answered call into a timed-out one (an unknown outcome, which is another test's subject).
+        settings["FlexShopper:AttemptTimeout"] = "00:00:08";
+        settings["FlexShopper:TotalTimeout"] = "00:00:20";
         await using var app = HttpApp.Build(settings);
         var journey = await OutageJourney.PrepareAsync(app, emulator, "inflight");
         var probes = journey.Probes();
         var ledger = new TableClient(storage.ConnectionString, settings["Tables:ConfirmationLedger"]);
         var records = new TableClient(storage.ConnectionString, settings["Tables:Idempotency"]);
 
-        // A shipment: FlexShopper takes 1.5 s (within FlexShopper__AttemptTimeout), and storage stops meanwhile.
+        // A shipment: FlexShopper takes 1.5 s (well within the attempt timeout), and storage stops meanwhile.
         var queue = app.Get<WarehouseQueue>().Client;
         var shipment = AppDriver.Shipment(journey.ShipmentTransaction, "EMU-00021", 1, "PICK-inflight");
         await queue.SendMessageAsync(shipment);
