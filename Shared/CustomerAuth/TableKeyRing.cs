@@ -8,8 +8,8 @@ namespace FlexFunctions.Shared.CustomerAuth;
 
 /// <summary>
 /// The Data Protection key ring in a table, so every instance of the app opens sessions sealed by any other.
-/// (The Blob-backed package is not available to this build.) Keys rest unencrypted in the table: access to the
-/// storage account is what protects them.
+/// (The Blob-backed package is not available to this build.) Keys rest sealed by <see cref="KeyRingSeal"/>, so a copy
+/// of the table alone opens no session.
 /// </summary>
 public sealed class TableKeyRing(TableClient table) : IXmlRepository
 {
