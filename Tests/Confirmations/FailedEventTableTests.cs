@@ -1,4 +1,6 @@
 using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.Storage;
@@ -63,5 +65,32 @@ public sealed class FailedEventTableTests
         await h.Failures.DeleteAsync(FailedEventKinds.Failed, id, ETag.All, CancellationToken.None);
         await h.Failures.DeleteAsync(FailedEventKinds.Failed, id, ETag.All, CancellationToken.None);
         Assert.Null(await h.Failures.GetAsync(FailedEventKinds.Failed, id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_delete_the_table_refuses_is_an_error_not_a_silent_success()
+    {
+        await using var h = new ConfirmationHarness();
+        var failedEvents = h.Services.Get<IOptions<TableNames>>().Value.FailedEvents;
+        var store = h.AnotherInstance(new StoragePipelinePolicies((new DeletesRefused(failedEvents), HttpPipelinePosition.BeforeTransport))).Get<FailedEventStore>();
+        var recorded = await store.RecordAsync(new FailedEvent { Kind = FailedEventKinds.Failed, Id = EventKey.Hash("m"), Reason = "bad" }, "m", CancellationToken.None);
+
+        var refused = await Assert.ThrowsAsync<RequestFailedException>(() => store.DeleteAsync(recorded.Kind, recorded.Id, ETag.All, CancellationToken.None));
+
+        Assert.Equal(403, refused.Status);
+        Assert.NotNull(await h.Failures.GetAsync(recorded.Kind, recorded.Id, CancellationToken.None));
+    }
+
+    /// <summary>Signs every delete on the table wrongly, as storage answers an identity without delete rights: 403.</summary>
+    private sealed class DeletesRefused(string table) : HttpPipelineSynchronousPolicy
+    {
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            if (message.Request.Method == RequestMethod.Delete && message.Request.Uri.Path.Contains("/" + table + "(", StringComparison.Ordinal)
+                && message.Request.Headers.TryGetValue("Authorization", out var authorization))
+            {
+                message.Request.Headers.SetValue("Authorization", authorization[..(authorization.LastIndexOf(':') + 1)] + Convert.ToBase64String(new byte[32]));
+            }
+        }
     }
 }

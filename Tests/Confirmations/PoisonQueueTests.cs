@@ -1,9 +1,12 @@
 using System.Diagnostics.Metrics;
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Storage.Queues.Specialized;
 using FlexFunctions.Functions.Http;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.Health;
 using FlexFunctions.Shared.Http;
+using FlexFunctions.Shared.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -181,10 +184,31 @@ public sealed class PoisonQueueTests
     }
 
     [Fact]
+    public async Task Collections_while_a_sample_is_in_flight_do_not_ask_storage_again()
+    {
+        await using var h = new ConfirmationHarness();
+        using var slow = new SlowPoisonQueues();
+        var instance = h.AnotherInstance(new StoragePipelinePolicies((slow, HttpPipelinePosition.PerCall)));
+        _ = instance.Get<PoisonQueues>();
+        using var depth = new MetricCollector<long>(instance.Get<IMeterFactory>(), FlexFunctions.Shared.Observability.FlexTelemetry.Name, "flexfunctions.warehouse.poison.depth");
+
+        // Storage is slow: the first sample (one request per poison queue) is still waiting while more collections come.
+        for (var i = 0; i < 6; i++)
+        {
+            depth.RecordObservableInstruments();
+            await Task.Delay(20);
+        }
+
+        slow.Release();
+        await Eventually(depth, FailedEventKinds.PoisonQueue, 0);
+        Assert.Equal(2, slow.Requests);
+    }
+
+    [Fact]
     public async Task The_watcher_refuses_a_missing_queue_or_meter_factory()
     {
         await using var h = new ConfirmationHarness();
-        var live = h.Services.Get<FlexFunctions.Shared.Storage.WarehouseQueue>();
+        var live = h.Services.Get<WarehouseQueue>();
         var meters = h.Services.Get<IMeterFactory>();
         var logger = h.Services.Get<Microsoft.Extensions.Logging.ILogger<PoisonQueues>>();
 
@@ -207,6 +231,28 @@ public sealed class PoisonQueueTests
             Assert.True(DateTime.UtcNow < until, $"the {queue} depth never read {expected}");
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>Holds every request for a poison queue's properties until released (generous bound), counting them.</summary>
+    private sealed class SlowPoisonQueues : HttpPipelineSynchronousPolicy, IDisposable
+    {
+        private readonly ManualResetEventSlim _gate = new();
+        private int _requests;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        public void Release() => _gate.Set();
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            if (message.Request.Method == RequestMethod.Get && message.Request.Uri.Path.EndsWith("-poison", StringComparison.Ordinal)) // both queues' names end so
+            {
+                Interlocked.Increment(ref _requests);
+                _gate.Wait(TimeSpan.FromSeconds(60));
+            }
+        }
+
+        public void Dispose() => _gate.Dispose();
     }
 
     private static async Task<Azure.Storage.Queues.QueueClient> PoisonQueue(ConfirmationHarness h)
