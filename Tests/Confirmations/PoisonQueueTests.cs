@@ -205,6 +205,32 @@ public sealed class PoisonQueueTests
     }
 
     [Fact]
+    public async Task A_sample_storage_refuses_is_a_warning_and_the_next_collection_tries_again()
+    {
+        await using var h = new ConfirmationHarness();
+        var refusing = new RefusingPoisonQueues();
+        var instance = h.AnotherInstance(new StoragePipelinePolicies((refusing, HttpPipelinePosition.PerCall)));
+        _ = instance.Get<PoisonQueues>();
+        using var depth = new MetricCollector<long>(instance.Get<IMeterFactory>(), FlexFunctions.Shared.Observability.FlexTelemetry.Name, "flexfunctions.warehouse.poison.depth");
+
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        Microsoft.Extensions.Logging.Testing.FakeLogRecord? warning;
+        while ((warning = instance.Logs.GetSnapshot().FirstOrDefault(r => r.Message.StartsWith("The poison queues could not be sampled", StringComparison.Ordinal))) is null)
+        {
+            Assert.True(DateTime.UtcNow < until, "no warning that the sample failed");
+            depth.RecordObservableInstruments();
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, warning.Level);
+        Assert.Contains("503", warning.Message, StringComparison.Ordinal);
+        Assert.Empty(depth.GetMeasurementSnapshot());
+
+        refusing.Recover();
+        await Eventually(depth, FailedEventKinds.PoisonQueue, 0);
+    }
+
+    [Fact]
     public async Task The_watcher_refuses_a_missing_queue_or_meter_factory()
     {
         await using var h = new ConfirmationHarness();
@@ -253,6 +279,22 @@ public sealed class PoisonQueueTests
         }
 
         public void Dispose() => _gate.Dispose();
+    }
+
+    /// <summary>Answers every request for a poison queue's properties with an outage until it recovers.</summary>
+    private sealed class RefusingPoisonQueues : HttpPipelineSynchronousPolicy
+    {
+        private volatile bool _refuse = true;
+
+        public void Recover() => _refuse = false;
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            if (_refuse && message.Request.Method == RequestMethod.Get && message.Request.Uri.Path.EndsWith("-poison", StringComparison.Ordinal))
+            {
+                throw new Azure.RequestFailedException(503, "The server is busy.");
+            }
+        }
     }
 
     private static async Task<Azure.Storage.Queues.QueueClient> PoisonQueue(ConfirmationHarness h)
