@@ -70,6 +70,10 @@ public sealed class BadMessageTests
         Assert.Equal(EventKey.Hash(message), row.MessageSha256);
         var report = await h.Replayer.ReplayOneAsync(row.Kind, row.Id, CancellationToken.None);
         Assert.Contains("Only part of the message was kept", Assert.Single(report!.Skipped).Reason, StringComparison.Ordinal);
+        // Not replayed: nothing partial reaches the live queue, and the row stays for the operator.
+        Assert.Empty(report.Replayed);
+        Assert.Empty((await h.Queue.Client.PeekMessagesAsync(32)).Value);
+        Assert.NotNull(await h.Failures.GetAsync(row.Kind, row.Id, CancellationToken.None));
     }
 
     [Fact]

@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FlexFunctions.Functions.Http;
 using FlexFunctions.Functions.Queues;
 using FlexFunctions.Shared.Confirmations;
@@ -6,6 +9,10 @@ using FlexFunctions.Shared.Http;
 using FlexFunctions.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
+using FlexTelemetry = FlexFunctions.Shared.Observability.FlexTelemetry;
 
 namespace FlexFunctions.Tests.Confirmations;
 
@@ -96,6 +103,143 @@ public sealed class ReplayAndAdminTests
         var queues = hostJson.RootElement.GetProperty("extensions").GetProperty("queues");
         Assert.Equal("none", queues.GetProperty("messageEncoding").GetString());
         Assert.True(queues.GetProperty("maxDequeueCount").GetInt32() >= 3);
+    }
+
+    [Fact]
+    public async Task The_listing_and_replay_all_of_one_kind_touch_only_that_kind()
+    {
+        await using var h = new ConfirmationHarness();
+        await h.Deliver("garbage");
+        await h.Processor.RecordPoisonedAsync(new WarehouseDelivery(ConfirmationHarness.Shipment(), "p1", 1), CancellationToken.None);
+        await h.Queue.Client.CreateIfNotExistsAsync();
+
+        var failed = await h.Replayer.ListAsync(FailedEventKinds.Failed, CancellationToken.None);
+        Assert.Equal(("garbage", 1), (Assert.Single(failed.Events).Message, failed.Count));
+        Assert.Empty(failed.Queued);
+        Assert.Equal(FailedEventKinds.Poisoned, Assert.Single((await h.Replayer.ListAsync(FailedEventKinds.Poisoned, CancellationToken.None)).Events).Kind);
+        Assert.Empty((await h.Replayer.ListAsync(FailedEventKinds.PoisonQueue, CancellationToken.None)).Events);
+
+        var report = await h.Replayer.ReplayAllAsync(FailedEventKinds.Failed, CancellationToken.None);
+
+        Assert.Single(report.Replayed);
+        Assert.Equal("garbage", (await h.ReceiveOne()).Body.ToString());
+        Assert.Equal(FailedEventKinds.Poisoned, Assert.Single(await h.Failures.ListAsync(null, CancellationToken.None)).Kind);
+    }
+
+    [Fact]
+    public async Task A_review_event_is_never_replayed_and_says_what_to_do_instead()
+    {
+        await using var h = new ConfirmationHarness();
+        await h.Queue.Client.CreateIfNotExistsAsync();
+        var message = ConfirmationHarness.Shipment();
+        var review = await h.Failures.RecordAsync(new FailedEvent { Kind = FailedEventKinds.Review, Id = EventKey.Hash(message), Reason = "SKU-1 failed upstream", TransactionId = Tx }, message, CancellationToken.None);
+
+        // Replay all (failed and poisoned) leaves review rows alone, without listing them as skipped.
+        var all = await h.Replayer.ReplayAllAsync(null, CancellationToken.None);
+        Assert.Empty(all.Replayed);
+        Assert.Empty(all.Skipped);
+
+        var report = await h.Replayer.ReplayOneAsync(review.Kind, review.Id, CancellationToken.None);
+
+        Assert.Empty(report!.Replayed);
+        var skip = Assert.Single(report.Skipped);
+        Assert.Equal((FailedEventKinds.Review, review.Id, "FlexShopper already accepted this event; fix the items by hand or send a new event."), (skip.Kind, skip.Id, skip.Reason));
+        Assert.Empty((await h.Queue.Client.PeekMessagesAsync(32)).Value);
+        Assert.NotNull(await h.Failures.GetAsync(review.Kind, review.Id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_rejected_event_with_a_well_formed_transaction_replays_and_is_counted_and_logged()
+    {
+        await using var h = new ConfirmationHarness();
+        using var replayed = new MetricCollector<long>(h.Services.Get<IMeterFactory>(), FlexTelemetry.Name, "flexfunctions.confirmations.replayed");
+        var message = $$"""{"version":2,"type":"cancel","transactionId":"{{Tx}}"}""";
+        Assert.Equal(ProcessOutcome.Rejected, await h.Deliver(message));
+        var row = Assert.Single(await h.Failures.ListAsync(null, CancellationToken.None));
+        Assert.Equal((Tx, null), (row.TransactionId, row.EventKey)); // an invalid event has no identity in the ledger
+
+        var report = await h.Replayer.ReplayOneAsync(row.Kind, row.Id, CancellationToken.None);
+
+        Assert.Equal([row.Id], report!.Replayed);
+        Assert.Equal(message, (await h.ReceiveOne()).Body.ToString());
+        var counted = Assert.Single(replayed.GetMeasurementSnapshot());
+        Assert.Equal((1L, FailedEventKinds.Failed), (counted.Value, (string?)counted.Tags["kind"]));
+        var line = Assert.Single(h.Services.Logs.GetSnapshot(), r => r.Message.StartsWith("Replayed failed warehouse event", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Information, line.Level);
+        Assert.Contains(row.Id, line.Message, StringComparison.Ordinal);
+        Assert.Contains($"(transaction {Tx})", line.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(FailedEventKinds.Failed, "a/b")]
+    [InlineData(FailedEventKinds.Failed, "x'y")]
+    [InlineData("bogus", "0000000000000000000000000000000000000000000000000000000000000000")]
+    public async Task A_replay_address_that_cannot_be_one_never_reaches_storage(string kind, string id)
+    {
+        await using var h = new ConfirmationHarness();
+
+        Assert.Null(await h.Replayer.ReplayOneAsync(kind, id, CancellationToken.None));
+    }
+
+    [Fact]
+    public void A_replayed_JSON_event_carries_the_operators_trace_and_anything_else_goes_back_as_it_was()
+    {
+        using var operation = new Activity("Invoke WarehouseFailedEventReplay").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+        var sent = JsonNode.Parse(FailedEventReplayer.WithTraceParent(ConfirmationHarness.Shipment()))!.AsObject();
+
+        Assert.Equal(operation.Id, (string?)sent["traceparent"]);
+        Assert.Equal(JsonNode.Parse(ConfirmationHarness.Shipment())!["items"]!.ToJsonString(), sent["items"]!.ToJsonString());
+        foreach (var other in new[] { "garbage", "[1,2]", "{\"version\":1,", ConfirmationHarness.Base64(ConfirmationHarness.Shipment()) })
+        {
+            Assert.Equal(other, FailedEventReplayer.WithTraceParent(other));
+        }
+    }
+
+    [Fact]
+    public async Task A_translated_event_still_unusable_is_reported_with_its_reason_and_a_usable_one_is_counted_and_logged()
+    {
+        using var fake = new FakeFlexShopper();
+        var translator = new TestTranslator();
+        await using var app = TestServices.Build(TestServices.DefaultSettings(fake.BaseUrl), s => s.AddSingleton<IFailedEventTranslator>(translator));
+        using var counter = new MetricCollector<long>(app.Get<IMeterFactory>(), FlexTelemetry.Name, "flexfunctions.confirmations.replayed");
+        var store = app.Get<FailedEventStore>();
+        var replayer = app.Get<FailedEventReplayer>();
+        FailedEvent Skipped(string text) => new() { Kind = FailedEventKinds.Skipped, Id = EventKey.Hash(text), Reason = "no transaction id", Encoding = TestTranslator.Encoding, TransactionId = Tx };
+        var stuck = await store.RecordAsync(Skipped("still-bad"), "still-bad", CancellationToken.None);
+        var fixedNow = await store.RecordAsync(Skipped("fixed-now"), "fixed-now", CancellationToken.None);
+
+        var bad = await replayer.ReplayOneAsync(stuck.Kind, stuck.Id, CancellationToken.None);
+        Assert.Empty(bad!.Replayed);
+        Assert.Equal((stuck.Id, "the order still has no transaction id"), (Assert.Single(bad.Skipped).Id, bad.Skipped[0].Reason));
+        Assert.Empty(counter.GetMeasurementSnapshot());
+
+        var good = await replayer.ReplayOneAsync(fixedNow.Kind, fixedNow.Id, CancellationToken.None);
+        Assert.Equal([fixedNow.Id], good!.Replayed);
+        Assert.Empty(good.Skipped);
+        Assert.Equal(new string?[] { "still-bad", "fixed-now" }, translator.Seen);
+        Assert.Empty(await store.ListAsync(null, CancellationToken.None)); // each re-recorded itself if it had to
+        var counted = Assert.Single(counter.GetMeasurementSnapshot());
+        Assert.Equal((1L, FailedEventKinds.Skipped), (counted.Value, (string?)counted.Tags["kind"]));
+        var line = Assert.Single(app.Logs.GetSnapshot(), r => r.Message.StartsWith("Replayed skipped warehouse event", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Information, line.Level);
+        Assert.Contains(fixedNow.Id, line.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A store platform's translator: owns its own encoding, and the text "still-bad" is still unusable.</summary>
+    private sealed class TestTranslator : IFailedEventTranslator
+    {
+        public const string Encoding = "test-translator";
+
+        public List<string?> Seen { get; } = [];
+
+        public bool Owns(FailedEvent failed) => failed.Encoding == Encoding;
+
+        public Task<string?> ReplayAsync(FailedEvent failed, CancellationToken cancellationToken)
+        {
+            Seen.Add(failed.Message);
+            return Task.FromResult(failed.Message == "still-bad" ? "the order still has no transaction id" : null);
+        }
     }
 
     private static string Body(IActionResult result) => result switch
