@@ -76,6 +76,20 @@ public sealed class DeliveryOutcomeSignalTests
     }
 
     [Fact]
+    public async Task FlexShopper_unreachable_is_warned_as_no_answer_and_known_not_applied()
+    {
+        // Nothing listens on port 1 of the loopback: the call is refused before anything is sent.
+        await using var h = new ConfirmationHarness(s => s["FlexShopper:BaseUrl"] = "http://127.0.0.1:1");
+
+        await Assert.ThrowsAsync<TransientConfirmationException>(() => h.Deliver(ConfirmationHarness.Shipment()));
+
+        Assert.Contains(h.Services.Logs.GetSnapshot(), r => r.Level == LogLevel.Warning
+            && r.Message.Contains("failed transiently on delivery 1", StringComparison.Ordinal) && r.Message.Contains("(no answer)", StringComparison.Ordinal));
+        var key = h.Services.Get<WarehouseMessageReader>().Read(ConfirmationHarness.Shipment()).Event!.Key;
+        Assert.False((await h.Ledger.GetAsync(Tx, key, CancellationToken.None))!.OutcomeUnknown);
+    }
+
+    [Fact]
     public async Task A_refusal_is_an_error_line_and_its_resend_a_warning_each_counted()
     {
         await using var h = new ConfirmationHarness();
