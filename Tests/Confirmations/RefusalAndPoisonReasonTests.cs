@@ -66,6 +66,8 @@ public sealed class RefusalAndPoisonReasonTests
         var row = await h.Ledger.GetAsync(Tx, key, CancellationToken.None);
         Assert.StartsWith("FlexShopper's answer could not be trusted: ", row!.LastError, StringComparison.Ordinal);
         Assert.True(row.OutcomeUnknown);
+        Assert.Contains(h.Services.Logs.GetSnapshot(), r => r.Level == Microsoft.Extensions.Logging.LogLevel.Warning
+            && r.Message.Contains("failed transiently on delivery 2: NonJsonResponse (200)", StringComparison.Ordinal));
     }
 
     [Fact]
