@@ -1,11 +1,14 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Queues.Specialized;
 using FlexFunctions.Shared.Confirmations;
+using FlexFunctions.Shared.Observability;
 using FlexFunctions.Shared.Storage;
 using FlexFunctions.Tests.Infrastructure;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -29,6 +32,7 @@ public sealed class LedgerStorageFailureTests
         var (instance, storage) = WithStorageFault(h);
         await h.Queue.Client.CreateIfNotExistsAsync();
         storage.Fail(_ => true);
+        using var outcomes = new MetricCollector<long>(instance.Get<IMeterFactory>(), FlexTelemetry.Name, "flexfunctions.confirmations");
 
         var failure = await Assert.ThrowsAsync<TransientConfirmationException>(() =>
             instance.Get<ConfirmationProcessor>().ProcessAsync(new WarehouseDelivery(ConfirmationHarness.Shipment(), "m1", 3), CancellationToken.None));
@@ -39,6 +43,13 @@ public sealed class LedgerStorageFailureTests
             && r.Message.Contains("Warehouse shipment event", StringComparison.Ordinal)
             && r.Message.Contains("not processed on delivery 3: our storage is unavailable (RequestFailedException 503 ServerBusy", StringComparison.Ordinal));
         Assert.Empty(h.Calls("POST", ShipPath));
+        Assert.Equal(["transient"], outcomes.GetMeasurementSnapshot().Select(m => (string?)m.Tags["outcome"]));
+
+        // A bad message whose record cannot be written is not dropped either: the queue delivers it again.
+        await Assert.ThrowsAsync<TransientConfirmationException>(() =>
+            instance.Get<ConfirmationProcessor>().ProcessAsync(new WarehouseDelivery("not json", "m2", 1), CancellationToken.None));
+        Assert.Contains(instance.Logs.GetSnapshot(), r => r.Level == LogLevel.Warning
+            && r.Message.Contains("Warehouse unreadable event", StringComparison.Ordinal) && r.Message.Contains("(message m2) not processed", StringComparison.Ordinal));
     }
 
     [Fact]
