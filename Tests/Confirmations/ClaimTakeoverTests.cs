@@ -1,5 +1,4 @@
 using Azure.Core;
-using Request = WireMock.RequestBuilders.Request;
 using Azure.Core.Pipeline;
 using FlexFunctions.Shared.Confirmations;
 using FlexFunctions.Shared.Storage;
@@ -8,6 +7,7 @@ using WireMock;
 using WireMock.ResponseBuilders;
 using WireMock.Types;
 using WireMock.Util;
+using Request = WireMock.RequestBuilders.Request;
 
 namespace FlexFunctions.Tests.Confirmations;
 
