@@ -34,6 +34,26 @@ public sealed class LedgerKeyTests
     }
 
     [Fact]
+    public void The_done_events_an_instance_remembers_are_bounded()
+    {
+        using var done = new DoneEvents();
+        for (var i = 0; i < DoneEvents.Capacity + 500; i++)
+        {
+            done.Add("T-1", "event-" + i);
+        }
+
+        Assert.InRange(Enumerable.Range(0, DoneEvents.Capacity + 500).Count(i => done.Contains("T-1", "event-" + i)), 1, DoneEvents.Capacity);
+    }
+
+    [Fact]
+    public async Task Recording_done_without_a_claim_is_a_programming_error_said_as_such()
+    {
+        await using var h = new ConfirmationHarness();
+
+        await Assert.ThrowsAsync<ArgumentNullException>(() => h.Ledger.MarkDoneAsync(null!, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_claim_lease_out_of_range_stops_the_app_at_start_up_naming_the_setting()
     {
         await using var h = new ConfirmationHarness(s => s["Confirmations:ClaimLease"] = "00:00:00.001");
