@@ -185,10 +185,10 @@ public sealed class ConfirmationFaultTests
     [Fact]
     public async Task An_attempt_still_waiting_for_FlexShopper_gives_up_before_its_claim_runs_out()
     {
-        // A 1 s claim: the attempt must stop (at 0.8 s) before another delivery may take the event over, well before
-        // FlexShopper's own 2 s attempt timeout would have ended the call.
-        await using var h = new ConfirmationHarness(s => s["Confirmations:ClaimLease"] = "00:00:01");
-        h.Answer(ShipPath, 200, delayMs: 6000);
+        // A 5 s claim, and FlexShopper answers only as it runs out: the attempt must have stopped (at 4 s) before
+        // another delivery may take the event over. (FlexShopper's own timeouts run on the harness's fake clock.)
+        await using var h = new ConfirmationHarness(s => s["Confirmations:ClaimLease"] = "00:00:05");
+        h.Answer(ShipPath, 200, delayMs: 5000);
 
         var failure = await Assert.ThrowsAsync<TransientConfirmationException>(() => h.Deliver(ConfirmationHarness.Shipment()));
 

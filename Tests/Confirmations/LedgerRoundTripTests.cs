@@ -34,6 +34,24 @@ public sealed class LedgerRoundTripTests
     }
 
     [Fact]
+    public async Task An_event_an_instance_found_done_in_the_ledger_costs_nothing_the_next_time()
+    {
+        await using var h = new ConfirmationHarness();
+        h.Answer($"transactions/{ConfirmationHarness.Transaction}/confirm-shipment", 200);
+        var wire = new LedgerWire(h.LedgerTable);
+        var processor = h.AnotherInstance(new StoragePipelinePolicies((wire, HttpPipelinePosition.PerRetry))).Get<ConfirmationProcessor>();
+        Assert.Equal(ProcessOutcome.Confirmed, await h.Deliver(ConfirmationHarness.Shipment())); // on the other instance
+
+        wire.Clear();
+        Assert.Equal(ProcessOutcome.Duplicate, await processor.ProcessAsync(new WarehouseDelivery(ConfirmationHarness.Shipment(), "m1", 2), CancellationToken.None));
+        Assert.Equal(["GET 200"], wire.Requests);
+
+        wire.Clear();
+        Assert.Equal(ProcessOutcome.Duplicate, await processor.ProcessAsync(new WarehouseDelivery(ConfirmationHarness.Shipment(), "m2", 3), CancellationToken.None));
+        Assert.Empty(wire.Requests);
+    }
+
+    [Fact]
     public async Task A_redelivery_reads_the_ledger_first_instead_of_an_insert_that_would_fail()
     {
         await using var h = new ConfirmationHarness();
