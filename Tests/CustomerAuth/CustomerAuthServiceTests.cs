@@ -118,6 +118,7 @@ public sealed class CustomerAuthServiceTests : IDisposable
         var session = await Service.LoginAsync("u1", new LoginInput { Passcode = "482913" });
 
         Assert.Equal(new CustomerCredential("tok-1", "kv-1"), _app.Get<CustomerSessions>().Open(session.Session));
+        Assert.Equal("SessionResult(UserId=u1)", session.ToString()); // what a log of the result shows: the customer, not the session
         var warning = Assert.Single(_app.Logs.GetSnapshot(), r => r.Category == typeof(CustomerAuthService).FullName);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("Succeeded login of customer u1 could not be recorded", warning.Message, StringComparison.Ordinal);

@@ -121,6 +121,19 @@ public sealed class CustomerInputTests : IDisposable
     }
 
     [Fact]
+    public async Task The_deep_check_sends_the_address_as_a_US_postal_address()
+    {
+        var result = await Call("verify", Verify(WithAddress("country", null)));
+
+        Assert.Equal(200, result.Status);
+        var sent = JsonDocument.Parse(Assert.Single(_flex.Server.LogEntries).RequestMessage!.Body!).RootElement;
+        Assert.Equal("5615550100", sent.GetProperty("phone").GetString());
+        var address = sent.GetProperty("address");
+        Assert.Equal(("1 Main St", "Apt 2", "Boca Raton", "FL", "33431", "US"), (address.GetProperty("street1").GetString(), address.GetProperty("street2").GetString(),
+            address.GetProperty("city").GetString(), address.GetProperty("region").GetString(), address.GetProperty("postalCode").GetString(), address.GetProperty("country").GetString()));
+    }
+
+    [Fact]
     public async Task Sign_up_sends_the_trimmed_names_and_the_chosen_locale_to_FlexShopper()
     {
         var result = await Call("create", """{"firstName":"  Ana ","lastName":" Silva  ","email":"ana@example.com","locale":"es"}""");
