@@ -113,6 +113,7 @@ public sealed class LoginInput : IValidatedInput
         errors.Check("customerIp", CustomerIp, FieldRules.IpAddress, required: false);
     }
 
+    // Stryker disable once String : either text hides the passcode, which is all this override is for
     public override string ToString() => "LoginInput(redacted)";
 }
 

