@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using System.Text;
+using Azure.Data.Tables;
 using FlexFunctions.Shared.Idempotency;
 using FlexFunctions.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,9 +19,11 @@ public sealed class IdempotencyStoreTests : IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
     private readonly TestServices _app;
 
+    private readonly Dictionary<string, string?> _settings = TestServices.DefaultSettings("http://127.0.0.1:9");
+
     public IdempotencyStoreTests()
     {
-        _app = TestServices.Build(TestServices.DefaultSettings("http://127.0.0.1:9"), s => s.AddSingleton<TimeProvider>(_time));
+        _app = TestServices.Build(_settings, s => s.AddSingleton<TimeProvider>(_time));
     }
 
     private IIdempotencyStore Store => _app.Get<IIdempotencyStore>();
@@ -43,6 +47,27 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Equal((201, "application/json", "{\"leaseId\":\"L1\"}"), (replay.Outcome!.Status, replay.Outcome.ContentType, Encoding.UTF8.GetString(replay.Outcome.Body)));
         // Another operation with the same key is another record.
         Assert.Equal(IdempotencyState.Begun, (await Store.BeginAsync("SignLease", key, Fingerprint)).State);
+    }
+
+    [Fact]
+    public async Task The_stored_row_key_and_fingerprint_keep_their_format_so_a_retry_after_a_deployment_finds_its_record()
+    {
+        // The stored format is a contract with the release before: a retry arriving after a deployment must find the
+        // record its first attempt left (else it is sent to FlexShopper again) and match its fingerprint (else a 422).
+        const string key = "order-1001";
+        var body = "{\"total\":\"99.95\"}"u8.ToArray();
+        var secret = Encoding.UTF8.GetBytes(_settings["KeyedHashing:Secret"]!);
+        var request = Encoding.UTF8.GetBytes("POST /api/v1/leases\n").Concat(SHA256.HashData("tok-1"u8)).Concat(body).ToArray();
+        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(request));
+        Assert.Equal(fingerprint, TableIdempotencyStore.Fingerprint("post", "/api/v1/leases", body, "tok-1"));
+
+        await Store.BeginAsync(Operation, key, fingerprint);
+
+        var rowKey = Convert.ToHexStringLower(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes("idempotency-key\n" + key)));
+        var table = _app.Get<TableServiceClient>().GetTableClient(_settings["Tables:Idempotency"]);
+        var row = (await table.GetEntityAsync<TableEntity>(Operation, rowKey)).Value;
+        var stored = Convert.ToHexStringLower(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes("idempotency-request\n" + fingerprint)));
+        Assert.Equal(stored, row.GetString("Fingerprint"));
     }
 
     [Theory]
