@@ -548,6 +548,44 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
         Assert.Contains("kept changing", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_place_held_by_an_unanswered_attempt_lapses_exactly_when_its_hold_ends()
+    {
+        var limiter = Instance();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-lapse", null)).Allowed);
+        }
+
+        _clock.Advance(TimeSpan.FromMinutes(1) - TimeSpan.FromTicks(1)); // the default hold is one minute
+        Assert.Equal(LimitScopes.InFlight, (await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-lapse", null)).Scope);
+        _clock.Advance(TimeSpan.FromTicks(1));
+        Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-lapse", null)).Allowed);
+    }
+
+    [Fact]
+    public async Task A_refusal_costs_one_read_of_the_row_once_this_instance_has_seen_it()
+    {
+        var requests = new RequestCounter();
+        var limiter = NewApp(s => s.AddSingleton(Azurite.Instance.TablesObservedBy(requests))).Get<IAbuseLimiter>();
+        var other = Instance();
+        for (var i = 0; i < 3; i++)
+        {
+            await Wrong(other, "u-refused");
+        }
+
+        Assert.True((await limiter.TryAcquireAsync(LimitKind.PasscodeRequest, "warm-up-refusals", null)).Allowed); // creates the table
+        var before = requests.Count;
+        Assert.Equal(LimitScopes.Lockout, (await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-refused", null)).Scope);
+        Assert.Equal(2, requests.Count - before); // never seen here: an insert that finds the row, then the read that refuses
+        for (var i = 0; i < 3; i++)
+        {
+            before = requests.Count;
+            Assert.Equal(LimitScopes.Lockout, (await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-refused", null)).Scope);
+            Assert.Equal(1, requests.Count - before); // seen now: one read of the row as stored, and no write
+        }
+    }
+
     /// <summary>A login admitted and answered with a wrong passcode, as the login service does it.</summary>
     private static Task Wrong(IAbuseLimiter limiter, string customer) => Complete(limiter, customer, LoginOutcome.WrongPasscode);
 
