@@ -14,6 +14,7 @@ public static class AbuseLimitsRegistration
     {
         services.AddOptions<AbuseLimitsOptions>().Bind(configuration.GetSection(AbuseLimitsOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AbuseLimitsOptions>, AbuseLimitsOptionsValidator>();
+        // Stryker disable once Statement : KeyedHashing, which the limiter needs, and eight other registrations add the same TimeProvider.System
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IAbuseLimiter, TableAbuseLimiter>();
         return services;

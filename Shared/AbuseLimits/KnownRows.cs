@@ -16,10 +16,12 @@ internal sealed class KnownRows : IDisposable
     private readonly MemoryCache _rows = new(new MemoryCacheOptions { SizeLimit = Capacity });
 
     /// <summary>A copy of the row as last seen, to edit freely; null when this instance has not seen it.</summary>
+    // Stryker disable once Logical,Initializer : Remember never stores null, so found and non-null coincide; the copy constructor already copies the ETag
     public TableEntity? Get(string partition, string rowKey) =>
         _rows.TryGetValue((partition, rowKey), out TableEntity? row) && row is not null ? new TableEntity(row) { ETag = row.ETag } : null;
 
     /// <summary>Remembers <paramref name="row"/> (a copy) as it now stands in the table, ETag included.</summary>
+    // Stryker disable once Initializer : the copy constructor already copies the ETag (its odata.etag entry)
     public void Remember(TableEntity row) =>
         _rows.Set((row.PartitionKey, row.RowKey), new TableEntity(row) { ETag = row.ETag }, OneRow);
 

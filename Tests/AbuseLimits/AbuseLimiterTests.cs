@@ -1,9 +1,18 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using FlexFunctions.Shared.AbuseLimits;
+using FlexFunctions.Shared.Observability;
 using FlexFunctions.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FlexFunctions.Tests.AbuseLimits;
@@ -28,11 +37,17 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
     }
 
     /// <summary>One app instance; several share the same table, as scaled-out instances do.</summary>
-    private IAbuseLimiter Instance()
+    private IAbuseLimiter Instance() => NewApp().Get<IAbuseLimiter>();
+
+    private TestServices NewApp(Action<IServiceCollection>? configure = null)
     {
-        var app = TestServices.Build(_settings, s => s.AddSingleton<TimeProvider>(_clock));
+        var app = TestServices.Build(_settings, s =>
+        {
+            s.AddSingleton<TimeProvider>(_clock);
+            configure?.Invoke(s);
+        });
         _apps.Add(app);
-        return app.Get<IAbuseLimiter>();
+        return app;
     }
 
     [Fact]
@@ -340,6 +355,237 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
         Assert.DoesNotContain("198.51.100", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_refusal_is_counted_on_the_rejections_metric_by_kind_and_scope_named_on_its_span_and_warned_in_the_log()
+    {
+        var app = NewApp();
+        var limiter = app.Get<IAbuseLimiter>();
+        var counter = app.Get<FlexTelemetry>().AbuseLimitRejections;
+        var measured = new ConcurrentQueue<string>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument, counter))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            measured.Enqueue(value + " " + string.Join(" ", tags.ToArray().Select(t => t.Key + "=" + t.Value))));
+        listener.Start();
+        // A parent span of our own: the limiter's spans are told apart from those of tests running alongside.
+        using var parent = new Activity("test").SetIdFormat(ActivityIdFormat.W3C);
+        parent.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+        parent.Start();
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True((await limiter.TryAcquireAsync(LimitKind.PasscodeRequest, "u-signal", null)).Allowed);
+        }
+
+        Assert.Empty(measured); // admissions are not rejections
+        Assert.Equal(LimitScopes.Customer, (await limiter.TryAcquireAsync(LimitKind.PasscodeRequest, "u-signal", null)).Scope);
+        for (var i = 0; i < 3; i++)
+        {
+            await Wrong(limiter, "u-signal");
+        }
+
+        Assert.Equal(LimitScopes.Lockout, (await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-signal", null)).Scope);
+        parent.Stop();
+
+        Assert.Equal(["1 kind=PasscodeRequest scope=customer", "1 kind=LoginAttempt scope=lockout"], measured.ToArray());
+        var spans = app.Spans.Spans.Where(s => s.TraceId == parent.TraceId.ToHexString() && s.Source == FlexTelemetry.Name).ToList();
+        Assert.Equal(4, spans.Count(s => s.Name == "AbuseLimits PasscodeRequest"));
+        Assert.Equal([LimitScopes.Customer], spans.Where(s => s.Name == "AbuseLimits PasscodeRequest").Select(s => s.Tag("abuse_limit.scope")).OfType<string>());
+        Assert.Equal([LimitScopes.Lockout], spans.Where(s => s.Name == "AbuseLimits LoginAttempt").Select(s => s.Tag("abuse_limit.scope")).OfType<string>());
+        var refused = app.Logs.GetSnapshot().Where(r => r.Message.Contains("refused by the", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, refused.Count);
+        Assert.All(refused, r => Assert.Equal(LogLevel.Warning, r.Level));
+        Assert.Contains("PasscodeRequest refused by the customer limit for customer u-signal", refused[0].Message, StringComparison.Ordinal);
+        Assert.Contains("LoginAttempt refused by the lockout limit for customer u-signal", refused[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rows_the_release_before_wrote_still_count_after_a_deployment()
+    {
+        // The stored keys are a contract with the release before: counters, lockouts and IP counts it left must hold
+        // after a deployment, else a deployment hands every locked-out customer and every busy IP a fresh start.
+        var secret = Encoding.UTF8.GetBytes(_settings["KeyedHashing:Secret"]!);
+        string Partition(string text) => Convert.ToHexString(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(text)));
+        var now = _clock.GetUtcNow();
+        var table = new TableClient(Azurite.Instance.ConnectionString, _settings["Tables:RateLimits"]);
+        await table.CreateIfNotExistsAsync();
+        var customer = Partition("customer\nU-FORMAT");
+        var ip = Partition("clientIp\n203.0.113.77");
+        await table.UpsertEntityAsync(new TableEntity(customer, "PasscodeRequest-customer") { ["WindowStart"] = now, ["Count"] = 3 });
+        await table.UpsertEntityAsync(new TableEntity(customer, "lockout") { ["LockedUntil"] = now.AddMinutes(10) });
+        await table.UpsertEntityAsync(new TableEntity(ip, "PasscodeRequest-clientIp") { ["WindowStart"] = now, ["Count"] = 4 });
+        await table.UpsertEntityAsync(new TableEntity(ip, "LoginAttempt-clientIp") { ["WindowStart"] = now, ["Count"] = 50 });
+        var limiter = Instance();
+
+        Assert.Equal(LimitScopes.Customer, (await limiter.TryAcquireAsync(LimitKind.PasscodeRequest, " u-format", null)).Scope);
+        var locked = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-format", null);
+        Assert.Equal((LimitScopes.Lockout, TimeSpan.FromMinutes(10)), (locked.Scope, locked.RetryAfter));
+        Assert.Equal(LimitScopes.ClientIp, (await limiter.TryAcquireAsync(LimitKind.PasscodeRequest, "someone-else", "203.0.113.77")).Scope);
+        Assert.Equal(LimitScopes.ClientIp, (await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "someone-else", "203.0.113.77")).Scope);
+        Assert.True((await limiter.TryAcquireAsync(LimitKind.PasscodeRequest, "someone-else", null)).Allowed);
+    }
+
+    [Fact]
+    public async Task A_lockout_is_warned_once_and_when_it_ends_the_customer_has_the_full_run_of_wrong_passcodes_again()
+    {
+        _settings["AbuseLimits:LockoutDuration"] = "00:05:00"; // shorter than the 10-minute window the failures were counted in
+        var app = NewApp();
+        var limiter = app.Get<IAbuseLimiter>();
+        for (var i = 0; i < 3; i++)
+        {
+            await Wrong(limiter, "u-lock");
+        }
+
+        var warned = Assert.Single(app.Logs.GetSnapshot(), r => r.Message.Contains("locked out", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, warned.Level);
+        Assert.Contains("Customer u-lock locked out of passcode login after 3 wrong passcodes, until 2026-03-01T12:05:00", warned.Message, StringComparison.Ordinal);
+
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        await Wrong(limiter, "u-lock");
+        await Wrong(limiter, "u-lock");
+        Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-lock", null)).Allowed); // 2 wrong since the lockout, not 5
+        Assert.Single(app.Logs.GetSnapshot(), r => r.Message.Contains("locked out", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_window_of_wrong_passcodes_begins_with_the_first_and_one_exactly_at_its_end_starts_a_new_run()
+    {
+        var limiter = Instance();
+        // 0, 6 and 12 minutes: the window (10 minutes) began with the first, so the third starts a new run.
+        await Wrong(limiter, "u-slide");
+        _clock.Advance(TimeSpan.FromMinutes(6));
+        await Wrong(limiter, "u-slide");
+        _clock.Advance(TimeSpan.FromMinutes(6));
+        await Wrong(limiter, "u-slide");
+        Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-slide", null)).Allowed);
+
+        await Wrong(limiter, "u-edge");
+        await Wrong(limiter, "u-edge");
+        _clock.Advance(TimeSpan.FromMinutes(10));
+        await Wrong(limiter, "u-edge"); // exactly when the window ends: the two before no longer count
+        Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-edge", null)).Allowed);
+    }
+
+    [Fact]
+    public async Task A_late_answer_to_a_lapsed_attempt_neither_lifts_a_lockout_nor_is_lost_once_the_lockout_has_ended()
+    {
+        var limiter = Instance();
+        var lapsedSuccess = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-late", null);
+        var lapsedWrong = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-late", null);
+        _clock.Advance(TimeSpan.FromSeconds(61)); // their instances died: the places lapse with the hold
+        for (var i = 0; i < 3; i++)
+        {
+            await Wrong(limiter, "u-late");
+        }
+
+        // The lapsed attempt's success arrives while the customer is locked: the lockout stays.
+        await limiter.CompleteLoginAsync(lapsedSuccess, LoginOutcome.Succeeded);
+        var locked = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-late", null);
+        Assert.Equal((LimitScopes.Lockout, TimeSpan.FromMinutes(30)), (locked.Scope, locked.RetryAfter));
+
+        // The other's wrong passcode arrives exactly when the lockout ends: it counts, so two more lock again.
+        _clock.Advance(TimeSpan.FromMinutes(30));
+        await limiter.CompleteLoginAsync(lapsedWrong, LoginOutcome.WrongPasscode);
+        await Wrong(limiter, "u-late");
+        await Wrong(limiter, "u-late");
+        Assert.Equal(LimitScopes.Lockout, (await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-late", null)).Scope);
+    }
+
+    [Theory]
+    [InlineData("00:01:00", 55_000)] // the default: five seconds kept for the settling write
+    [InlineData("00:00:05", 4_000)] // a short hold keeps a fifth of it
+    public async Task An_admitted_login_must_be_answered_before_its_hold_lapses(string hold, int timeLimitMs)
+    {
+        _settings["AbuseLimits:LoginAttemptHold"] = hold;
+        var admitted = await Instance().TryAcquireAsync(LimitKind.LoginAttempt, "u-hold", null);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(timeLimitMs), admitted.Reservation!.TimeLimit);
+    }
+
+    [Fact]
+    public async Task A_blank_customer_id_or_a_missing_decision_is_refused_rather_than_counted_on_a_shared_subject()
+    {
+        var limiter = Instance();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => limiter.TryAcquireAsync(LimitKind.PasscodeRequest, " ", null));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => limiter.CompleteLoginAsync(null!, LoginOutcome.WrongPasscode));
+    }
+
+    [Fact]
+    public void A_limit_configured_out_of_range_stops_the_app_instead_of_running_without_a_lockout()
+    {
+        _settings["AbuseLimits:FailedLoginsBeforeLockout"] = "0";
+        var app = NewApp();
+
+        var error = Assert.Throws<OptionsValidationException>(() => app.Get<IOptions<AbuseLimitsOptions>>().Value);
+        Assert.Contains("FailedLoginsBeforeLockout", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_row_that_keeps_changing_is_given_up_on_after_its_races_a_brief_refusal_before_and_a_412_after_FlexShopper()
+    {
+        var before = Instance();
+        var admitted = await before.TryAcquireAsync(LimitKind.LoginAttempt, "u-hammered", null);
+        var hostile = new EveryUpdateLosesItsRace();
+        var limiter = NewApp(s => s.AddSingleton(Azurite.Instance.TablesObservedBy(hostile))).Get<IAbuseLimiter>();
+        Assert.True((await limiter.TryAcquireAsync(LimitKind.PasscodeRequest, "warm-up-hostile", null)).Allowed); // a new row: inserted, never replaced
+
+        var start = hostile.Count;
+        var busy = await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-hammered", null);
+        Assert.Equal((false, LimitScopes.Customer, TimeSpan.FromSeconds(1)), (busy.Allowed, busy.Scope, busy.RetryAfter));
+        Assert.Equal(1 + (7 * 2), hostile.Count - start); // an insert that finds the row, then 7 reads each with a lost write: 8 races
+
+        var error = await Assert.ThrowsAsync<RequestFailedException>(() => limiter.CompleteLoginAsync(admitted, LoginOutcome.WrongPasscode));
+        Assert.Equal(412, error.Status);
+        Assert.Contains("kept changing", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_place_held_by_an_unanswered_attempt_lapses_exactly_when_its_hold_ends()
+    {
+        var limiter = Instance();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-lapse", null)).Allowed);
+        }
+
+        _clock.Advance(TimeSpan.FromMinutes(1) - TimeSpan.FromTicks(1)); // the default hold is one minute
+        Assert.Equal(LimitScopes.InFlight, (await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-lapse", null)).Scope);
+        _clock.Advance(TimeSpan.FromTicks(1));
+        Assert.True((await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-lapse", null)).Allowed);
+    }
+
+    [Fact]
+    public async Task A_refusal_costs_one_read_of_the_row_once_this_instance_has_seen_it()
+    {
+        var requests = new RequestCounter();
+        var limiter = NewApp(s => s.AddSingleton(Azurite.Instance.TablesObservedBy(requests))).Get<IAbuseLimiter>();
+        var other = Instance();
+        for (var i = 0; i < 3; i++)
+        {
+            await Wrong(other, "u-refused");
+        }
+
+        Assert.True((await limiter.TryAcquireAsync(LimitKind.PasscodeRequest, "warm-up-refusals", null)).Allowed); // creates the table
+        var before = requests.Count;
+        Assert.Equal(LimitScopes.Lockout, (await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-refused", null)).Scope);
+        Assert.Equal(2, requests.Count - before); // never seen here: an insert that finds the row, then the read that refuses
+        for (var i = 0; i < 3; i++)
+        {
+            before = requests.Count;
+            Assert.Equal(LimitScopes.Lockout, (await limiter.TryAcquireAsync(LimitKind.LoginAttempt, "u-refused", null)).Scope);
+            Assert.Equal(1, requests.Count - before); // seen now: one read of the row as stored, and no write
+        }
+    }
+
     /// <summary>A login admitted and answered with a wrong passcode, as the login service does it.</summary>
     private static Task Wrong(IAbuseLimiter limiter, string customer) => Complete(limiter, customer, LoginOutcome.WrongPasscode);
 
@@ -365,5 +611,22 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
         public int Count => Volatile.Read(ref _count);
 
         public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref _count);
+    }
+
+    /// <summary>Another instance always writes first: every conditional replace is sent with an ETag the row no longer has.</summary>
+    private sealed class EveryUpdateLosesItsRace : HttpPipelineSynchronousPolicy
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            Interlocked.Increment(ref _count);
+            if (message.Request.Method == RequestMethod.Put && message.Request.Headers.Contains("If-Match"))
+            {
+                message.Request.Headers.SetValue("If-Match", "W/\"datetime'2000-01-01T00%3A00%3A00.0000000Z'\"");
+            }
+        }
     }
 }
