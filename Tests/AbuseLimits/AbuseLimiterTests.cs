@@ -254,7 +254,7 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
     [Fact]
     public async Task A_login_costs_one_storage_round_trip_before_FlexShopper_and_one_after_unless_another_instance_wrote_the_row()
     {
-        var requests = new RequestCounter();
+        var requests = new StorageRequestCounter();
         var app = TestServices.Build(_settings, s =>
         {
             s.AddSingleton<TimeProvider>(_clock);
@@ -566,7 +566,7 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
     [Fact]
     public async Task A_refusal_costs_one_read_of_the_row_once_this_instance_has_seen_it()
     {
-        var requests = new RequestCounter();
+        var requests = new StorageRequestCounter();
         var limiter = NewApp(s => s.AddSingleton(Azurite.Instance.TablesObservedBy(requests))).Get<IAbuseLimiter>();
         var other = Instance();
         for (var i = 0; i < 3; i++)
@@ -602,15 +602,6 @@ public sealed class AbuseLimiterTests : IAsyncDisposable
         {
             await app.DisposeAsync();
         }
-    }
-
-    private sealed class RequestCounter : HttpPipelineSynchronousPolicy
-    {
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref _count);
     }
 
     /// <summary>Another instance always writes first: every conditional replace is sent with an ETag the row no longer has.</summary>

@@ -1,7 +1,6 @@
 using System.Xml.Linq;
 using Azure;
 using Azure.Core;
-using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using FlexFunctions.Shared.CustomerAuth;
 using FlexFunctions.Tests.Infrastructure;
@@ -17,9 +16,9 @@ public sealed class TableKeyRingTests
 {
     private static readonly XElement Key = XElement.Parse("""<key id="k1"><value>sealed</value></key>""");
 
-    private static (TableKeyRing Ring, TableClient Table, RequestCounter Requests) Ring(string? connectionString = null)
+    private static (TableKeyRing Ring, TableClient Table, StorageRequestCounter Requests) Ring(string? connectionString = null)
     {
-        var requests = new RequestCounter();
+        var requests = new StorageRequestCounter();
         var options = new TableClientOptions();
         options.Retry.MaxRetries = 0;
         options.AddPolicy(requests, HttpPipelinePosition.PerRetry);
@@ -89,14 +88,5 @@ public sealed class TableKeyRingTests
         await Task.Delay(TableKeyRing.FailureMemory + TimeSpan.FromSeconds(1));
         Assert.Throws<RequestFailedException>(() => ring.GetAllElements());
         Assert.True(requests.Count > asked);
-    }
-
-    private sealed class RequestCounter : HttpPipelineSynchronousPolicy
-    {
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref _count);
     }
 }

@@ -153,7 +153,7 @@ public sealed class BadInputTests : IDisposable
     [InlineData("failed/x", "5d41402abc4b2a76b9719d911017c592aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "kind")]
     public async Task Replaying_a_failed_event_with_a_bad_address_is_400_naming_it_and_never_reaches_storage(string kind, string id, string field)
     {
-        var requests = new TableRequestCounter();
+        var requests = new StorageRequestCounter();
         await using var app = HttpApp.Build(_flex, configure: s => s.AddSingleton(Azurite.Instance.TablesObservedBy(requests)));
         var admin = HttpTestKit.Create<WarehouseAdminFunctions>(app.Provider);
 
@@ -350,14 +350,5 @@ public sealed class BadInputTests : IDisposable
     {
         _app.Dispose();
         _flex.Dispose();
-    }
-
-    private sealed class TableRequestCounter : Azure.Core.Pipeline.HttpPipelineSynchronousPolicy
-    {
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        public override void OnSendingRequest(Azure.Core.HttpMessage message) => Interlocked.Increment(ref _count);
     }
 }
